@@ -464,7 +464,8 @@ class Renderer:
             bc.valueAxis.valueMax = vmax * 1.15
         bc.valueAxis.labels.fontName = FONT
         bc.valueAxis.labels.fontSize = 7.5
-        bc.valueAxis.labelTextFormat = lambda v: fmt(v)
+        axis_fmt = (lambda v: format_percent(v, 0)) if chart.value_kind == "percent" else fmt
+        bc.valueAxis.labelTextFormat = axis_fmt
         bc.valueAxis.gridStrokeColor = colors.HexColor("#D0D0D0")
         bc.valueAxis.gridStrokeWidth = 0.4
         bc.valueAxis.visibleGrid = 1
@@ -556,7 +557,8 @@ class Renderer:
     def photo_grid(self, photos: Sequence[Any], per_row: int = 2,
                    max_height: float = 65 * mm) -> List[Flowable]:
         """``photos``: bytes or ``(bytes, caption)``. Unreadable images are
-        skipped; returns ([flowables]) and sets ``self.skipped_photos``."""
+        skipped (counted in ``self.skipped_photos``). Returns one flowable per
+        row of photos."""
         self.skipped_photos = 0
         cells: List[List[Flowable]] = []
         col_w = self.width / per_row
@@ -572,16 +574,17 @@ class Renderer:
             cells.append(cell)
         if not cells:
             return []
-        rows = [cells[i:i + per_row] for i in range(0, len(cells), per_row)]
-        for r in rows:
-            while len(r) < per_row:
-                r.append("")
-        t = RLTable(rows, colWidths=[col_w] * per_row)
-        t.setStyle(TableStyle([
-            ("VALIGN", (0, 0), (-1, -1), "TOP"), ("ALIGN", (0, 0), (-1, -1), "CENTER"),
-            ("TOPPADDING", (0, 0), (-1, -1), 3), ("BOTTOMPADDING", (0, 0), (-1, -1), 6),
-        ]))
-        return [t]
+        out: List[Flowable] = []
+        for i in range(0, len(cells), per_row):  # one table per row: rows never split
+            r = cells[i:i + per_row]
+            r += [""] * (per_row - len(r))
+            t = RLTable([r], colWidths=[col_w] * per_row)
+            t.setStyle(TableStyle([
+                ("VALIGN", (0, 0), (-1, -1), "TOP"), ("ALIGN", (0, 0), (-1, -1), "CENTER"),
+                ("TOPPADDING", (0, 0), (-1, -1), 3), ("BOTTOMPADDING", (0, 0), (-1, -1), 6),
+            ]))
+            out.append(t)
+        return out
 
 
 def image_flowable(data: Optional[bytes], max_w: float, max_h: float) -> Optional[Image]:
