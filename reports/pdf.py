@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import io
+import unicodedata
 from typing import Any, Callable, List, Optional, Sequence
 from xml.sax.saxutils import escape as _xml_escape
 
@@ -62,11 +63,32 @@ CELL_PAD = 3
 # --------------------------------------------------------------------------- #
 # Text helpers
 # --------------------------------------------------------------------------- #
+def safe_text(text: str) -> str:
+    """Make text printable with the built-in (WinAnsi) Helvetica: characters
+    outside cp1252 are transliterated (``ŝ`` -> ``s``) or replaced by ``?``
+    instead of being drawn as black boxes."""
+    if text.isascii():
+        return text
+    out = []
+    for ch in text:
+        try:
+            ch.encode("cp1252")
+            out.append(ch)
+        except UnicodeEncodeError:
+            base = "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c))
+            try:
+                base.encode("cp1252")
+                out.append(base or "?")
+            except UnicodeEncodeError:
+                out.append("?")
+    return "".join(out)
+
+
 def esc(text: Any) -> str:
     """Escape text for ReportLab paragraph markup; keep line breaks."""
     if text is None:
         return ""
-    return _xml_escape(str(text)).replace("\r\n", "\n").replace("\n", "<br/>")
+    return _xml_escape(safe_text(str(text))).replace("\r\n", "\n").replace("\n", "<br/>")
 
 
 def format_cell(value: Any, column: Column) -> str:
@@ -74,7 +96,7 @@ def format_cell(value: Any, column: Column) -> str:
     if value is None:
         return "-"
     if isinstance(value, str):
-        return value
+        return safe_text(value)
     kind = column.kind
     try:
         if kind == "int":
@@ -433,7 +455,7 @@ class Renderer:
             fmt = lambda v: format_decimal(v, 1)  # noqa: E731
         else:
             fmt = format_number
-        cats = [str(c) for c in chart.categories]
+        cats = [safe_text(str(c)) for c in chart.categories]
         n_cat = max(len(cats), 1)
         n_series = max(len(chart.series), 1)
         width = self.width
@@ -502,11 +524,11 @@ class Renderer:
             lg.x = 45
             lg.y = height - 2
             lg.boxAnchor = "nw"
-            lg.colorNamePairs = [(CHART_COLORS[i % len(CHART_COLORS)], lbl)
+            lg.colorNamePairs = [(CHART_COLORS[i % len(CHART_COLORS)], safe_text(lbl))
                                  for i, (lbl, _) in enumerate(chart.series)]
             d.add(lg)
         elif chart.series:
-            d.add(String(45, height - 9, chart.series[0][0], fontName=FONT_ITALIC, fontSize=7.5,
+            d.add(String(45, height - 9, safe_text(chart.series[0][0]), fontName=FONT_ITALIC, fontSize=7.5,
                          fillColor=MUTED))
         out: List[Flowable] = []
         if chart.title:
@@ -690,7 +712,8 @@ def build_pdf(story: List[Flowable], *, page_size: str = "A4", orientation: str 
     if application_name:
         footer += f" oleh {application_name}"
     usable = size[0] - 35 * mm - 45 * mm
-    info = _PageInfo(footer, _truncate(running_header, FONT_ITALIC, 7.5, usable) if running_header else None)
+    info = _PageInfo(safe_text(footer),
+                     _truncate(safe_text(running_header), FONT_ITALIC, 7.5, usable) if running_header else None)
     doc = SimpleDocTemplate(
         buf, pagesize=size, leftMargin=20 * mm, rightMargin=15 * mm,
         topMargin=15 * mm, bottomMargin=18 * mm,

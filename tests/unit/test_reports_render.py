@@ -459,3 +459,13 @@ def test_letter_dossier_with_photos(tmp_path):
         images = [ln for ln in listing.splitlines()[2:] if ln.strip()]
         assert len(images) == 4  # logo + 2 photos + 1 assessment photo
     _rasterise(path, tmp_path, len(pages))
+
+
+def test_pdf_text_outside_winansi_is_transliterated():
+    from reports.pdf import safe_text
+    assert safe_text("Budi Santoso") == "Budi Santoso"
+    assert safe_text("Ŝiti Ñur") == "Siti Ñur"
+    assert safe_text("😀") == "?"
+    doc = ReportDocument("Uji 😀", sections=[Section("Data", [
+        Table("Data", [Column("No", "int"), Column("Nama")], [[1, "Ŝiti"]])])])
+    assert render_pdf(doc).startswith(b"%PDF")
