@@ -36,7 +36,7 @@ from reportlab.platypus import (
     Flowable, KeepTogether, Paragraph as RLParagraph, Spacer, Table as RLTable, TableStyle,
 )
 
-from .document import KeyValue, Letterhead, Paragraph, Section, Signature, Table
+from .document import KeyValue, Letterhead, Section, Signature, Table
 from .pdf import Renderer, build_pdf, esc, frame_width
 
 PhotoItem = Union[bytes, Tuple[bytes, Optional[str]]]

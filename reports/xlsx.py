@@ -37,7 +37,7 @@ import io
 import numbers
 import re
 from decimal import Decimal
-from typing import Any, Dict, List, Optional
+from typing import Any, List, Optional
 
 from openpyxl import Workbook
 from openpyxl.chart import BarChart as XLBarChart, Reference
@@ -257,7 +257,6 @@ def _write_chart(ws: Worksheet, chart: BarChart) -> None:
     xc.height = 9
     xc.width = max(16, min(32, 1.6 * len(chart.categories)))
     xc.y_axis.numFmt = "0%" if pct else "#,##0"
-    xc.y_axis.majorGridlines = xc.y_axis.majorGridlines  # keep default gridlines
     xc.y_axis.delete = False
     xc.x_axis.delete = False
     data = Reference(ws, min_col=2, max_col=len(chart.series) + 1, min_row=1,
