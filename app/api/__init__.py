@@ -1,0 +1,1 @@
+"""REST APIs (FAB ModelRestApi), scoped and routed through the same services as the views."""

@@ -1,0 +1,182 @@
+"""Person and encounter APIs: reads are FAB-generated; writes go through the intake door."""
+from __future__ import annotations
+
+from flask import request
+from flask_appbuilder.api import ModelRestApi, expose, protect, safe
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_appbuilder.security.decorators import permission_name
+from sqlalchemy.orm.exc import StaleDataError
+
+from app.extensions import db
+from app.models import Encounter, Lembaga, Person, Wilayah
+from app.security import current_scope
+from app.services import intake
+from app.views.base import ClauseFilter
+from app.views.registry import PERSON_DATA_KEYS, _encounter_scope, _person_scope
+
+STALE = ("Data ini sudah diubah oleh pengguna lain (versi {current}); kirim ulang "
+         "berdasarkan versi terbaru.")
+
+PERSON_COLUMNS = ["id", "version", "nama", "nik", "nik_status", "no_kk", "jenis_kelamin",
+                  "tempat_lahir", "tanggal_lahir", "tahun_lahir", "tahun_lahir_perkiraan",
+                  "nama_ibu", "asal_wilayah.kode", "alamat_ktp", "domisili_kelurahan.kode",
+                  "kecamatan.kode", "kelurahan.kode", "disabilitas", "catatan_kesehatan",
+                  "ciri_fisik", "kontak_keluarga", "status_dtks", "persetujuan_oleh",
+                  "persetujuan_tanggal", "persetujuan_alasan_tidak", "aliases.alias",
+                  "jenis_ppks.id", "updated_at"]
+ENCOUNTER_COLUMNS = ["id", "version", "person.id", "waktu", "kelurahan.kode", "kecamatan.kode",
+                     "latitude", "longitude", "lokasi", "sumber", "tim", "petugas_nama",
+                     "aktivitas", "kondisi", "hasil", "catatan", "import_ref"]
+
+
+class IntakeApiMixin:
+    """POST/PUT handled by the intake service, with optimistic locking on PUT."""
+
+    def _json(self):
+        return request.get_json(silent=True) if request.is_json else None
+
+    def _stale(self, item, data) -> bool:
+        sent = data.get("version")
+        return sent is not None and str(sent) != str(item.version)
+
+    def _commit(self, item, status: int, warnings=()):
+        try:
+            db.session.commit()
+        except StaleDataError:
+            db.session.rollback()
+            return self.response(409, message=STALE.format(current="?"))
+        return self.response(status, id=item.id, version=item.version, warnings=list(warnings))
+
+
+class PersonApi(IntakeApiMixin, ModelRestApi):
+    resource_name = "person"
+    datamodel = SQLAInterface(Person)
+    base_filters = [["id", ClauseFilter, _person_scope]]
+    class_permission_name = "PersonApi"
+    method_permission_name = {"get_list": "get", "get": "get", "info": "info", "post": "post",
+                              "put": "put"}
+    include_route_methods = {"get_list", "get", "info", "post", "put"}
+    list_columns = ["id", "nama", "nik", "jenis_kelamin", "tahun_lahir", "kecamatan.kode",
+                    "updated_at"]
+    show_columns = PERSON_COLUMNS
+    search_columns = ["nama", "nama_norm", "nik"]
+    order_columns = ["id", "nama", "updated_at"]
+    base_order = ("id", "desc")
+    add_columns = ["nama"]
+    edit_columns = ["nama"]
+
+    def post_headless(self):
+        data = self._json()
+        if not isinstance(data, dict):
+            return self.response_400(message="Permintaan harus berupa objek JSON.")
+        encounter = data.pop("encounter", None)
+        person_data = {k: data.get(k) for k in PERSON_DATA_KEYS + ["aliases", "tahun_lahir_perkiraan"]
+                       if k in data}
+        try:
+            result = intake.register(db.session, intake.coerce_dates(person_data),
+                                     intake.coerce_dates(encounter) if encounter else None,
+                                     scope=current_scope())
+        except intake.IntakeError as exc:
+            db.session.rollback()
+            return self.response_422(message=exc.errors)
+        return self._commit(result.person, 201, result.warnings)
+
+    def put_headless(self, pk):
+        data = self._json()
+        if not isinstance(data, dict):
+            return self.response_400(message="Permintaan harus berupa objek JSON.")
+        item = self.datamodel.get(pk, self._base_filters)
+        if item is None:
+            return self.response_404()
+        if self._stale(item, data):
+            return self.response(409, message=STALE.format(current=item.version))
+        merged = intake.person_fields(item) | {k: v for k, v in data.items() if k in
+                                                 PERSON_DATA_KEYS + ["aliases"]}
+        check = intake.validate_person(db.session, intake.coerce_dates(merged), person_id=item.id)
+        try:
+            intake.apply_person(db.session, item, check, scope=current_scope())
+        except intake.IntakeError as exc:
+            db.session.rollback()
+            return self.response_422(message=exc.errors)
+        return self._commit(item, 200, check.warnings)
+
+
+class EncounterApi(IntakeApiMixin, ModelRestApi):
+    resource_name = "encounter"
+    datamodel = SQLAInterface(Encounter)
+    base_filters = [["id", ClauseFilter, _encounter_scope]]
+    class_permission_name = "EncounterApi"
+    method_permission_name = PersonApi.method_permission_name
+    include_route_methods = PersonApi.include_route_methods
+    list_columns = ["id", "person.id", "waktu", "kelurahan.kode", "sumber", "aktivitas", "hasil"]
+    show_columns = ENCOUNTER_COLUMNS
+    search_columns = ["waktu", "sumber", "aktivitas"]
+    order_columns = ["id", "waktu"]
+    base_order = ("waktu", "desc")
+    add_columns = ["lokasi"]
+    edit_columns = ["lokasi"]
+
+    def post_headless(self):
+        data = self._json()
+        if not isinstance(data, dict):
+            return self.response_400(message="Permintaan harus berupa objek JSON.")
+        person = db.session.scalar(db.select(Person).where(
+            Person.id == _int(data.get("person_id")), _person_scope()))
+        if person is None:
+            return self.response_422(message={"person_id": "Data PPKS tidak ditemukan di wilayah Anda."})
+        try:
+            encounter = intake.add_encounter(db.session, person, intake.coerce_dates(data),
+                                             scope=current_scope())
+        except intake.IntakeError as exc:
+            db.session.rollback()
+            return self.response_422(message=exc.errors)
+        return self._commit(encounter, 201)
+
+    def put_headless(self, pk):
+        data = self._json()
+        if not isinstance(data, dict):
+            return self.response_400(message="Permintaan harus berupa objek JSON.")
+        item = self.datamodel.get(pk, self._base_filters)
+        if item is None:
+            return self.response_404()
+        if self._stale(item, data):
+            return self.response(409, message=STALE.format(current=item.version))
+        current = ["waktu", "kelurahan_kode", "latitude", "longitude", "lokasi", "sumber", "tim",
+                   "petugas_nama", "aktivitas", "kondisi", "hasil", "catatan", "photo"]
+        merged = {c: getattr(item, c) for c in current} | data
+        cleaned, errors = intake.validate_encounter(db.session, intake.coerce_dates(merged),
+                                                    scope=current_scope())
+        if errors:
+            return self.response_422(message=errors)
+        for key, value in cleaned.items():
+            if key != "import_ref":
+                setattr(item, key, value)
+        return self._commit(item, 200)
+
+
+def _int(value) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0
+
+
+class LembagaApi(ModelRestApi):
+    resource_name = "lembaga"
+    datamodel = SQLAInterface(Lembaga)
+    include_route_methods = {"get_list", "get", "info", "post", "put"}
+    list_columns = ["id", "nama", "jenis", "alamat", "kelurahan.kode", "latitude", "longitude",
+                    "kontak", "jam_buka", "kapasitas", "aktif"]
+    show_columns = list_columns
+    add_columns = ["nama", "jenis", "alamat", "kelurahan", "latitude", "longitude", "kontak",
+                   "jam_buka", "kapasitas", "aktif"]
+    edit_columns = add_columns
+
+
+class WilayahApi(ModelRestApi):
+    resource_name = "wilayah"
+    datamodel = SQLAInterface(Wilayah)
+    include_route_methods = {"get_list", "get", "info"}
+    list_columns = ["kode", "nama", "level", "parent.kode"]
+    show_columns = list_columns
+    page_size = 100

@@ -1,0 +1,85 @@
+"""The permission matrix of the built-in roles, defined in code.
+
+`flask ppks sync-roles` makes each built-in role hold exactly these permissions
+(plus menu access derived from them); custom roles are never touched.
+`docs/roles.md` is generated from this module (`flask ppks roles-doc`) and a
+test keeps the two in sync.
+"""
+from __future__ import annotations
+
+READ = ["can_list", "can_show"]
+WRITE = ["can_list", "can_show", "can_add", "can_edit"]
+API_READ = ["can_get", "can_info"]
+API_WRITE = ["can_get", "can_info", "can_post", "can_put"]
+
+OWN_ACCOUNT = {
+    "UserDBModelView": ["can_userinfo", "resetmypassword", "userinfoedit"],
+    "ResetMyPasswordView": ["can_this_form_get", "can_this_form_post"],
+    "UserInfoEditView": ["can_this_form_get", "can_this_form_post"],
+}
+
+MASTER_VIEWS = ["WilayahView", "JenisPPKSView", "JenisPSKSView", "JenisLayananView", "LembagaView"]
+MASTER_READ = {v: READ for v in MASTER_VIEWS} | {"LembagaApi": API_READ, "WilayahApi": API_READ}
+MASTER_WRITE = {v: WRITE for v in MASTER_VIEWS} | {"LembagaApi": API_WRITE, "WilayahApi": API_READ}
+
+REGISTRY_WRITE = {
+    "PersonView": WRITE + ["can_archive"],
+    "EncounterView": WRITE + ["can_archive"],
+    "ArchivedPersonView": READ + ["can_restore"],
+    "ArchivedEncounterView": READ + ["can_restore"],
+    "PhotoView": ["can_view"],
+    "PersonApi": API_WRITE,
+    "EncounterApi": API_WRITE,
+}
+REGISTRY_READ = {
+    "PersonView": READ, "EncounterView": READ, "ArchivedPersonView": READ,
+    "ArchivedEncounterView": READ, "PhotoView": ["can_view"],
+    "PersonApi": API_READ, "EncounterApi": API_READ,
+}
+FIELD_WORK = {  # Satpol PP: record encounters, register persons met, no archive
+    "PersonView": ["can_list", "can_show", "can_add"],
+    "EncounterView": WRITE,
+    "PhotoView": ["can_view"],
+    "PersonApi": ["can_get", "can_info", "can_post"],
+    "EncounterApi": API_WRITE,
+    "LembagaView": READ,
+}
+PILAR_WORK = {  # Pilar sosial: record and update persons and encounters in own area
+    "PersonView": WRITE,
+    "EncounterView": WRITE,
+    "PhotoView": ["can_view"],
+    "PersonApi": API_WRITE,
+    "EncounterApi": API_WRITE,
+    "LembagaView": READ,
+}
+
+
+def _merge(*parts: dict) -> dict[str, list[str]]:
+    merged: dict[str, list[str]] = {}
+    for part in parts:
+        for view, perms in part.items():
+            merged.setdefault(view, [])
+            merged[view] += [p for p in perms if p not in merged[view]]
+    return merged
+
+
+ROLE_PERMISSIONS: dict[str, dict[str, list[str]]] = {
+    "Operator": _merge(OWN_ACCOUNT, REGISTRY_WRITE, MASTER_WRITE,
+                       {"PilarSosialView": WRITE, "AuditLogView": READ}),
+    "Pekerja Sosial": _merge(OWN_ACCOUNT, REGISTRY_WRITE, MASTER_READ, {"PilarSosialView": READ}),
+    "Pimpinan": _merge(OWN_ACCOUNT, REGISTRY_READ, MASTER_READ,
+                       {"PilarSosialView": READ, "AuditLogView": READ}),
+    "Satpol PP": _merge(OWN_ACCOUNT, FIELD_WORK),
+    "Pilar Sosial": _merge(OWN_ACCOUNT, PILAR_WORK),
+}
+
+ROLE_DESCRIPTIONS = {
+    "Admin": "Semua hak akses: pengguna, peran, wilayah, data master, hapus permanen (purge).",
+    "Operator": "Operator data Dinsos: mengelola data PPKS, penjangkauan, arsip, data master, pilar sosial; membaca log audit. Seluruh kota.",
+    "Pekerja Sosial": "Mencatat dan mengubah data PPKS dan penjangkauan, mengarsipkan dan memulihkan. Seluruh kota.",
+    "Pimpinan": "Membaca seluruh data, dasbor, laporan dan log audit; tidak mengubah data. Seluruh kota.",
+    "Satpol PP": "Mencatat penjangkauan dan mendaftarkan orang yang ditemui; hanya wilayah tugasnya.",
+    "Pilar Sosial": "Mencatat dan mengubah data PPKS dan penjangkauan; hanya wilayah tugasnya.",
+}
+
+BUILTIN_ROLES = ["Admin", *ROLE_PERMISSIONS]

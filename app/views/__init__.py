@@ -1,0 +1,1 @@
+"""Thin FAB views, one module per capability; registered by app.views.registry_init."""

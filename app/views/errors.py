@@ -1,0 +1,43 @@
+"""Friendly Indonesian error pages; nothing leaks a traceback."""
+from __future__ import annotations
+
+from flask import render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+
+from app.extensions import db
+
+MESSAGES = {
+    400: "Permintaan tidak valid.",
+    403: "Anda tidak memiliki hak akses untuk halaman atau aksi ini.",
+    404: "Data atau halaman tidak ditemukan (atau di luar wilayah tugas Anda).",
+    405: "Metode permintaan tidak diizinkan.",
+    413: "Berkas yang diunggah terlalu besar.",
+    429: "Terlalu banyak percobaan. Tunggu sebentar lalu coba lagi.",
+    500: "Terjadi kesalahan pada server. Data Anda tidak berubah; silakan coba lagi.",
+}
+
+
+def _render(code: int, message: str | None = None):
+    text = message or _(MESSAGES.get(code, MESSAGES[500]))
+    if request.path.startswith("/api/"):
+        return {"message": text}, code
+    from flask import current_app
+
+    return render_template("palu/error.html", code=code, message=text,
+                           appbuilder=current_app.appbuilder), code
+
+
+def register_error_handlers(app) -> None:
+    for code in (400, 403, 404, 405, 413, 429):
+        app.register_error_handler(code, lambda e, c=code: _render(c))
+
+    @app.errorhandler(CSRFError)
+    def _csrf(e):
+        return _render(400, _("Formulir kedaluwarsa atau tidak sah (token CSRF). "
+                              "Muat ulang halaman lalu kirim lagi."))
+
+    @app.errorhandler(500)
+    def _server_error(e):
+        db.session.rollback()
+        return _render(500)

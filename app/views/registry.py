@@ -1,0 +1,368 @@
+"""Person, encounter and pilar sosial screens (generated FAB views, kept thin).
+
+All writes go through the intake service; every lookup goes through the scope
+rule; staff archive instead of deleting.
+"""
+from __future__ import annotations
+
+from flask import abort, flash, g, redirect, request, url_for
+from flask_appbuilder.baseviews import expose
+from flask_appbuilder.models.sqla.filters import FilterEqual
+from flask_appbuilder.fieldwidgets import BS3TextFieldWidget, DateTimePickerWidget
+from flask_appbuilder.security.decorators import has_access
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from wtforms import DateTimeField, IntegerField, StringField, TextAreaField
+from wtforms.validators import NumberRange, Optional
+
+from app.extensions import db
+from app.models import Encounter, Person, PilarSosial
+from app.security import current_scope
+from app.services import intake, scope as scope_rules
+from app.services import timeline as timeline_service
+from app.views.base import ArchiveRoutesMixin, CappedCountInterface, ClauseFilter, ScopedModelView
+from app.views.domain_form import DomainFormMixin
+from app.views.forms import encounter_fields, person_fields
+from app.views.labels import ENCOUNTER_LABELS, PERSON_LABELS, enum_formatters
+
+PERSON_FORM_COLUMNS = [
+    "nama", "nik", "nik_status", "no_kk", "jenis_kelamin", "tempat_lahir", "tanggal_lahir",
+    "tahun_lahir", "nama_ibu", "asal_wilayah_kode", "alamat_ktp", "domisili_kelurahan_kode",
+    "jenis_ppks", "disabilitas", "catatan_kesehatan", "ciri_fisik", "kontak_keluarga",
+    "status_dtks", "persetujuan_oleh", "persetujuan_tanggal", "persetujuan_alasan_tidak",
+]
+PERSON_DATA_KEYS = PERSON_FORM_COLUMNS + ["perkiraan_umur"]
+FIRST_ENCOUNTER = ["enc_waktu", "enc_kelurahan_kode", "enc_lokasi", "enc_sumber",
+                   "enc_aktivitas", "enc_hasil", "enc_kondisi"]
+
+
+def _person_scope():
+    return scope_rules.person_clause(current_scope())
+
+
+def _quick_search():
+    """The list page's search box (?q=…&cara=awal|memuat), index-backed."""
+    from app.services.search import name_clause
+
+    return name_clause(request.args.get("q"), request.args.get("cara", "memuat"))
+
+
+def _archived_person_scope():
+    return scope_rules.person_clause(current_scope(), archived=True)
+
+
+def _encounter_scope():
+    return scope_rules.encounter_clause(current_scope())
+
+
+def _archived_encounter_scope():
+    return scope_rules.encounter_clause(current_scope(), archived=True)
+
+
+class PersonView(DomainFormMixin, ArchiveRoutesMixin, ScopedModelView):
+    """Daftar PPKS: the registry's main screen."""
+
+    datamodel = CappedCountInterface(Person)
+    base_filters = [["id", ClauseFilter, _person_scope], ["nama", ClauseFilter, _quick_search]]
+    base_permissions = ["can_list", "can_show", "can_add", "can_edit", "can_archive"]
+    list_title = _l("Daftar PPKS")
+    show_title = _l("Data PPKS")
+    add_title = _l("Tambah PPKS")
+    edit_title = _l("Ubah Data PPKS")
+    list_template = "palu/person_list.html"
+    show_template = "palu/person_show.html"
+    list_columns = ["id", "nama", "jenis_kelamin", "tahun_lahir", "nik_status", "kecamatan",
+                    "updated_at"]
+    order_columns = ["id", "nama", "tahun_lahir", "updated_at"]
+    search_columns = ["nama", "nik", "jenis_kelamin", "nik_status"]
+    label_columns = PERSON_LABELS
+    formatters_columns = enum_formatters("jenis_kelamin", "nik_status", "status_dtks")
+    add_columns = PERSON_FORM_COLUMNS[:1] + ["alias_text"] + PERSON_FORM_COLUMNS[1:8] + \
+        ["perkiraan_umur"] + PERSON_FORM_COLUMNS[8:] + ["photo_upload"] + FIRST_ENCOUNTER
+    edit_columns = PERSON_FORM_COLUMNS[:1] + ["alias_text"] + PERSON_FORM_COLUMNS[1:] + ["photo_upload"]
+    add_fieldsets = [
+        (_l("Identitas"), {"fields": ["nama", "alias_text", "nik", "nik_status", "no_kk",
+                                      "jenis_kelamin", "tempat_lahir", "tanggal_lahir",
+                                      "tahun_lahir", "perkiraan_umur", "nama_ibu"]}),
+        (_l("Asal dan domisili"), {"fields": ["asal_wilayah_kode", "alamat_ktp",
+                                              "domisili_kelurahan_kode"]}),
+        (_l("Kondisi"), {"fields": ["jenis_ppks", "disabilitas", "catatan_kesehatan",
+                                    "ciri_fisik", "kontak_keluarga", "status_dtks", "photo_upload"]}),
+        (_l("Persetujuan"), {"fields": ["persetujuan_oleh", "persetujuan_tanggal",
+                                        "persetujuan_alasan_tidak"]}),
+        (_l("Penjangkauan pertama"), {"fields": FIRST_ENCOUNTER}),
+    ]
+    edit_fieldsets = [
+        (name, {"fields": [f for f in spec["fields"] if f != "perkiraan_umur"]})
+        for name, spec in add_fieldsets[:4]
+    ]
+    add_form_extra_fields = {
+        **person_fields(),
+        "alias_text": person_fields()["aliases"],
+        "perkiraan_umur": IntegerField(_l("Perkiraan umur (tahun)"),
+                                       validators=[Optional(), NumberRange(0, 120)],
+                                       description=_l("Isi bila tanggal lahir tidak diketahui.")),
+        "enc_waktu": DateTimeField(_l("Waktu penjangkauan"), format="%Y-%m-%d %H:%M:%S",
+                                   widget=DateTimePickerWidget(), validators=[Optional()]),
+        "enc_lokasi": StringField(_l("Lokasi (uraian)"), widget=BS3TextFieldWidget()),
+        "enc_kondisi": TextAreaField(_l("Kondisi saat ditemui")),
+        **encounter_fields("enc_"),
+    }
+    add_form_extra_fields.pop("aliases")
+    edit_form_extra_fields = {k: v for k, v in add_form_extra_fields.items()
+                              if not k.startswith("enc_") and k != "perkiraan_umur"}
+
+    # ---- one intake door -------------------------------------------------
+    def _person_data(self, form) -> dict:
+        data = {k: form._fields[k].data for k in PERSON_DATA_KEYS if k in form._fields}
+        data["aliases"] = form.alias_text.data
+        data.pop("jenis_ppks", None)
+        return data
+
+    def _encounter_data(self, form) -> dict | None:
+        values = {k[4:]: form._fields[k].data for k in FIRST_ENCOUNTER if k in form._fields}
+        if not any(values.get(k) for k in ("waktu", "kelurahan_kode", "lokasi", "kondisi")):
+            return None
+        values["petugas_id"] = g.user.id
+        values["petugas_nama"] = g.user.get_full_name() if hasattr(g.user, "get_full_name") else None
+        return values
+
+    def domain_validate(self, form, is_add):
+        person_id = None if is_add else int(form._id)
+        if not is_add:
+            current = db.session.get(Person, person_id)
+            if current is not None and self.stale_version(form, current):
+                return {"nama": str(_("Data ini sudah diubah oleh pengguna lain sejak Anda "
+                                      "membukanya. Muat ulang halaman untuk melihat data terbaru."))}
+        check = intake.validate_person(db.session, self._person_data(form), person_id=person_id)
+        errors = dict(check.errors)
+        if "nik" in errors and check.existing_person_id:
+            flash(_("NIK sudah terdaftar: buka data #%(id)s untuk menambah penjangkauan.",
+                    id=check.existing_person_id), "warning")
+        encounter = self._encounter_data(form) if is_add else None
+        if encounter is not None:
+            _, enc_errors = intake.validate_encounter(db.session, encounter, scope=current_scope())
+            errors.update({f"enc_{k}": v for k, v in enc_errors.items()})
+        photo_error = None if errors else self.upload_error("photo_upload")
+        if photo_error:
+            errors["photo_upload"] = photo_error
+        g.person_check, g.first_encounter = check, encounter
+        return errors
+
+    def pre_add(self, item):
+        self._apply(item)
+        if g.first_encounter is not None:
+            intake.add_encounter(db.session, item, g.first_encounter, scope=current_scope())
+
+    def pre_update(self, item):
+        self._apply(item)
+
+    def _apply(self, item):
+        intake.apply_person(db.session, item, g.person_check, scope=current_scope())
+        if getattr(g, "stored_photo", None):
+            item.photo = g.stored_photo
+        self.flash_warnings(g.person_check.warnings)
+
+    def prefill_form(self, form, pk):
+        super().prefill_form(form, pk)
+        item = self.datamodel.get(pk)
+        form.alias_text.data = ", ".join(a.alias for a in item.aliases)
+
+    # ---- tombstones redirect, show page with timeline and history --------
+    def get_scoped(self, pk):
+        person = self.datamodel.get(pk_int := _pk(pk), self._base_filters)
+        if person is None:
+            tomb = db.session.get(Person, pk_int)
+            if tomb is not None and tomb.merged_into_id:
+                abort(redirect(url_for(".show", pk=tomb.merged_into_id)))
+            abort(404)
+        return person
+
+    @expose("/show/<pk>", methods=["GET"])
+    @has_access
+    def show(self, pk):
+        person = self.get_scoped(pk)
+        widgets = self._get_show_widget(person.id, person, show_fieldsets=self.show_fieldsets)
+        return self.render_template(
+            self.show_template, pk=person.id, title=self.show_title, widgets=widgets,
+            person=person, related_views=[],
+            timeline=timeline_service.person_timeline(db.session, person.id,
+                                                      current_scope()),
+            counts=timeline_service.encounter_counts(db.session, person.id),
+            history=timeline_service.person_history(db.session, person.id),
+        )
+
+    show_fieldsets = [
+        (_l("Identitas"), {"fields": ["nama", "aliases", "nik", "nik_status", "no_kk",
+                                      "jenis_kelamin", "tempat_lahir", "tanggal_lahir",
+                                      "tahun_lahir", "tahun_lahir_perkiraan", "nama_ibu"]}),
+        (_l("Asal dan domisili"), {"fields": ["asal_wilayah", "alamat_ktp",
+                                              "domisili_kelurahan", "kecamatan", "kelurahan"]}),
+        (_l("Kondisi"), {"fields": ["jenis_ppks", "disabilitas", "catatan_kesehatan",
+                                    "ciri_fisik", "kontak_keluarga", "status_dtks"]}),
+        (_l("Persetujuan"), {"fields": ["persetujuan_oleh", "persetujuan_tanggal",
+                                        "persetujuan_alasan_tidak"]}),
+    ]
+
+
+def _pk(pk) -> int:
+    from app.views.base import safe_pk
+
+    return safe_pk(pk)
+
+
+class ArchivedPersonView(ScopedModelView):
+    """Arsip PPKS: archived persons, restorable by staff, purgeable by Admin."""
+
+    datamodel = CappedCountInterface(Person)
+    base_filters = [["id", ClauseFilter, _archived_person_scope]]
+    base_permissions = ["can_list", "can_show", "can_restore", "can_purge"]
+    list_title = _l("Arsip PPKS")
+    show_title = _l("Data PPKS (diarsipkan)")
+    list_columns = ["id", "nama", "archived_at", "archive_reason"]
+    show_columns = ["id", "nama", "nik", "jenis_kelamin", "archived_at", "archive_reason"]
+    search_columns = ["nama"]
+    label_columns = PERSON_LABELS
+    list_template = "palu/archived_list.html"
+
+    @expose("/restore/<pk>", methods=["POST"])
+    @has_access
+    def restore(self, pk):
+        from app.services import archive
+
+        archive.restore(db.session, self.get_scoped(pk))
+        db.session.commit()
+        flash(_("Data dipulihkan."), "success")
+        return redirect(url_for(".list"))
+
+    @expose("/purge/<pk>", methods=["POST"])
+    @has_access
+    def purge(self, pk):
+        from app.services import archive
+
+        reason = (request.form.get("reason") or "").strip()
+        if len(reason) < 3:
+            flash(_("Alasan penghapusan permanen wajib diisi."), "danger")
+            return redirect(url_for(".list"))
+        archive.purge(db.session, self.get_scoped(pk), reason)
+        db.session.commit()
+        flash(_("Data dihapus permanen dan dicatat di log audit."), "success")
+        return redirect(url_for(".list"))
+
+
+class EncounterView(DomainFormMixin, ArchiveRoutesMixin, ScopedModelView):
+    """Penjangkauan: every meeting of outreach with a person."""
+
+    datamodel = CappedCountInterface(Encounter)
+    base_filters = [["id", ClauseFilter, _encounter_scope]]
+    base_permissions = ["can_list", "can_show", "can_add", "can_edit", "can_archive"]
+    list_title = _l("Daftar Penjangkauan")
+    show_title = _l("Data Penjangkauan")
+    add_title = _l("Catat Penjangkauan")
+    edit_title = _l("Ubah Penjangkauan")
+    base_order = ("waktu", "desc")
+    list_columns = ["waktu", "person", "kelurahan", "sumber", "aktivitas", "hasil"]
+    order_columns = ["waktu"]
+    search_columns = ["waktu", "lokasi", "sumber", "aktivitas"]
+    show_columns = ["person", "waktu", "kelurahan", "kecamatan", "lokasi", "latitude",
+                    "longitude", "sumber", "tim", "petugas_nama", "aktivitas", "kondisi",
+                    "hasil", "catatan", "import_ref"]
+    add_columns = ["person_ref", "waktu", "kelurahan_kode", "lokasi", "latitude", "longitude",
+                   "sumber", "tim", "petugas_nama", "aktivitas", "kondisi", "hasil", "catatan",
+                   "photo_upload"]
+    edit_columns = [c for c in add_columns if c != "person_ref"]
+    label_columns = ENCOUNTER_LABELS
+    formatters_columns = enum_formatters("sumber", "aktivitas", "hasil")
+    add_form_extra_fields = {
+        **encounter_fields(),
+        "person_ref": IntegerField(_l("Nomor data PPKS (#)"), validators=[NumberRange(1)]),
+        "photo_upload": person_fields()["photo_upload"],
+    }
+    edit_form_extra_fields = {k: v for k, v in add_form_extra_fields.items() if k != "person_ref"}
+
+    def domain_validate(self, form, is_add):
+        data = {k: f.data for k, f in form._fields.items() if k not in ("csrf_token", "_version")}
+        errors = {}
+        if is_add:
+            person = db.session.scalar(
+                db.select(Person).where(Person.id == (data.get("person_ref") or 0),
+                                        _person_scope()))
+            if person is None:
+                errors["person_ref"] = str(_("Data PPKS tidak ditemukan di wilayah Anda."))
+            g.encounter_person = person
+        else:
+            current = db.session.get(Encounter, int(form._id))
+            if current is not None and self.stale_version(form, current):
+                return {"waktu": str(_("Data ini sudah diubah oleh pengguna lain sejak Anda "
+                                       "membukanya. Muat ulang halaman untuk melihat data terbaru."))}
+        cleaned, enc_errors = intake.validate_encounter(db.session, data, scope=current_scope())
+        errors.update(enc_errors)
+        photo_error = None if errors else self.upload_error("photo_upload")
+        if photo_error:
+            errors["photo_upload"] = photo_error
+        g.encounter_cleaned = cleaned
+        return errors
+
+    def _apply(self, item):
+        for key, value in g.encounter_cleaned.items():
+            if key not in ("import_ref", "photo") and key != "petugas_id":
+                setattr(item, key, value)
+        if getattr(g, "stored_photo", None):
+            item.photo = g.stored_photo
+
+    def pre_add(self, item):
+        self._apply(item)
+        item.person = g.encounter_person
+        item.petugas_id = g.user.id
+
+    def pre_update(self, item):
+        self._apply(item)
+
+    def _get_add_widget(self, form, exclude_cols=None, widgets=None):
+        person_id = request.args.get("person_id", type=int)
+        if person_id and not form.person_ref.data:
+            form.person_ref.data = person_id
+        return super()._get_add_widget(form, exclude_cols=exclude_cols, widgets=widgets)
+
+
+class ArchivedEncounterView(ScopedModelView):
+    datamodel = CappedCountInterface(Encounter)
+    base_filters = [["id", ClauseFilter, _archived_encounter_scope]]
+    base_permissions = ["can_list", "can_show", "can_restore"]
+    list_title = _l("Arsip Penjangkauan")
+    list_columns = ["waktu", "person", "archived_at", "archive_reason"]
+    show_columns = ["person", "waktu", "lokasi", "archived_at", "archive_reason"]
+    search_columns = ["waktu"]
+    label_columns = ENCOUNTER_LABELS
+    list_template = "palu/archived_list.html"
+
+    @expose("/restore/<pk>", methods=["POST"])
+    @has_access
+    def restore(self, pk):
+        from app.services import archive
+
+        archive.restore(db.session, self.get_scoped(pk))
+        db.session.commit()
+        flash(_("Data dipulihkan."), "success")
+        return redirect(url_for(".list"))
+
+
+class PilarSosialView(ScopedModelView):
+    """Pilar sosial (PSKS persons) with their account and assigned area."""
+
+    datamodel = CappedCountInterface(PilarSosial)
+    base_permissions = ["can_list", "can_show", "can_add", "can_edit"]
+    list_title = _l("Pilar Sosial")
+    list_columns = ["nama", "jenis_psks", "kecamatan", "kelurahan", "telepon", "aktif"]
+    add_columns = ["nama", "jenis_psks", "kecamatan", "kelurahan", "telepon", "aktif"]
+    edit_columns = add_columns
+    show_columns = add_columns
+    search_columns = ["nama", "jenis_psks", "aktif"]
+    label_columns = {"nama": _l("Nama"), "jenis_psks": _l("Jenis PSKS"),
+                     "kecamatan": _l("Kecamatan"), "kelurahan": _l("Kelurahan"),
+                     "telepon": _l("Telepon"), "aktif": _l("Aktif")}
+    add_form_query_rel_fields = {
+        "kecamatan": [["level", FilterEqual, "kecamatan"]],
+        "kelurahan": [["level", FilterEqual, "kelurahan"]],
+    }
+    edit_form_query_rel_fields = add_form_query_rel_fields

@@ -1,0 +1,1 @@
+"""Seed data (CSV facts) and the demo data generator."""
