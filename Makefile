@@ -20,7 +20,7 @@ translations: install
 	$(VENV)/bin/pybabel compile -q -d app/translations
 
 migrate: install
-	$(FLASK) db upgrade
+	$(FLASK) db upgrade heads
 
 seed: migrate
 	$(FLASK) ppks seed

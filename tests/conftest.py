@@ -52,7 +52,7 @@ def app(tmp_path_factory):
         from app.roles import ROLE_PERMISSIONS
         from app.services.seeding import seed_master, sync_roles
 
-        upgrade(directory="migrations")
+        upgrade(directory="migrations", revision="heads")
         seed_master(db.session)
         db.session.commit()
         sync_roles(app.appbuilder, ROLE_PERMISSIONS)

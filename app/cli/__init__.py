@@ -1,5 +1,12 @@
-"""CLI command groups: `flask ppks …`, `flask wilayah …` (later: dedup, kasus, report)."""
+"""CLI command groups: `flask ppks …`, `flask wilayah …`, and each capability's own."""
 from __future__ import annotations
+
+import importlib
+
+# Capability modules each expose `register(app)` adding their commands or groups.
+CAPABILITY_CLI_MODULES: list[str] = [
+    # e.g. "app.cli.dedup", "app.cli.kasus", "app.cli.report"
+]
 
 
 def init_cli(app) -> None:
@@ -7,11 +14,5 @@ def init_cli(app) -> None:
 
     app.cli.add_command(ppks.ppks)
     app.cli.add_command(wilayah.wilayah)
-    for optional in ("dedup", "kasus", "report"):
-        try:
-            module = __import__(f"app.cli.{optional}", fromlist=[optional])
-        except ModuleNotFoundError as exc:
-            if exc.name != f"app.cli.{optional}":
-                raise
-            continue
-        app.cli.add_command(getattr(module, optional))
+    for name in CAPABILITY_CLI_MODULES:
+        importlib.import_module(name).register(app)

@@ -42,3 +42,15 @@ def init_views(appbuilder: AppBuilder) -> None:
 
     for api in (PersonApi, EncounterApi, LembagaApi, WilayahApi):
         appbuilder.add_api(api)
+
+    # Each capability module registers its own views: `register(appbuilder)`.
+    import importlib
+
+    for name in CAPABILITY_VIEW_MODULES:
+        importlib.import_module(name).register(appbuilder)
+
+
+CAPABILITY_VIEW_MODULES = [
+    # "app.views.identity", "app.views.casework", "app.views.reports" are added here
+    # by their capabilities, in menu order.
+]
