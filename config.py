@@ -92,5 +92,12 @@ MAX_CONTENT_LENGTH = 32 * 1024 * 1024
 HILANG_KONTAK_DAYS = int(os.environ.get("HILANG_KONTAK_DAYS", "90"))
 KEPALA_DINAS_NAMA = os.environ.get("KEPALA_DINAS_NAMA", "Kepala Dinas Sosial Kota Bekasi")
 KEPALA_DINAS_NIP = os.environ.get("KEPALA_DINAS_NIP", "-")
+REPORT_LETTERHEAD_LINES = [
+    "PEMERINTAH KOTA BEKASI",
+    "DINAS SOSIAL",
+]
+REPORT_LETTERHEAD_ADDRESS = [
+    os.environ.get("REPORT_ADDRESS", "Jl. Ir. H. Juanda No. 100, Bekasi Timur, Kota Bekasi"),
+]
 MAP_TILE_URL = os.environ.get("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
 DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "Bekasi#2026")
