@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask_appbuilder.fieldwidgets import BS3TextAreaFieldWidget, Select2Widget
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import select as sa_select
 from wtforms import FileField, SelectField, TextAreaField
 
 from app.constants import ACTIVITIES, DTKS_STATUSES, ENCOUNTER_SOURCES, GENDERS, NIK_STATUSES, OUTCOMES
@@ -15,7 +15,7 @@ UNKNOWN = ("", _l("— tidak diketahui —"))
 
 def _wilayah_choices(*levels: str, prefix: str | None = None):
     def load():
-        query = select(Wilayah.kode, Wilayah.nama, Wilayah.level).where(Wilayah.level.in_(levels))
+        query = sa_select(Wilayah.kode, Wilayah.nama, Wilayah.level).where(Wilayah.level.in_(levels))
         if prefix:
             query = query.where(Wilayah.kode.startswith(prefix))
         rows = db.session.execute(query.order_by(Wilayah.kode)).all()
