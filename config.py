@@ -97,7 +97,7 @@ REPORT_LETTERHEAD_LINES = [
     "DINAS SOSIAL",
 ]
 REPORT_LETTERHEAD_ADDRESS = [
-    os.environ.get("REPORT_ADDRESS", "Jl. Ir. H. Juanda No. 100, Bekasi Timur, Kota Bekasi"),
+    os.environ.get("REPORT_ADDRESS", "Kota Bekasi, Jawa Barat"),
 ]
 MAP_TILE_URL = os.environ.get("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
 DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "Bekasi#2026")
