@@ -1,0 +1,240 @@
+"""Duplicate-detection quality on a labelled synthetic Indonesian registry.
+
+Reports blocking recall, pairwise precision/recall/F1 of the batch scan at
+the review threshold (with and without clustering), of the real-time
+check's top candidate, and of a plain default Splink 5 model on the same data.
+
+    .venv/bin/python benchmarks/dedup_quality.py --persons 3000 --seed 1
+    .venv/bin/python benchmarks/dedup_quality.py --write-default   # retrain shipped model
+"""
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import time
+from collections import Counter
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from app.services.candidates import KeyIndex, candidate_pairs, prepare, score_candidates  # noqa: E402
+from app.services.clustering import cluster_pairs, clusters_to_pairs  # noqa: E402
+from app.services.matching import (  # noqa: E402
+    COMPARISONS,
+    DEFAULT_MODEL_PATH,
+    MatchModel,
+    _COMP_NAMES,
+    _normalise,
+    _random_u,
+    compare_levels,
+    score_features,
+    token_frequencies,
+    train_em,
+)
+from benchmarks.datagen_people import KELURAHAN, generate  # noqa: E402
+
+
+def prf(tp: int, predicted: int, actual: int) -> tuple[float, float, float]:
+    """Precision, recall, F1."""
+    p = tp / predicted if predicted else 0.0
+    r = tp / actual if actual else 0.0
+    return p, r, (2 * p * r / (p + r) if p + r else 0.0)
+
+
+def true_pair_count(pid: np.ndarray) -> int:
+    return sum(k * (k - 1) // 2 for k in Counter(pid.tolist()).values())
+
+
+def supervised_model(records, pid: np.ndarray, seed: int) -> MatchModel:
+    """m from the generator's true pairs, u from random pairs, prior from the data."""
+    feats = prepare(records)
+    counts = {c: [0.0] * len(lv) for c, lv in COMPARISONS.items()}
+    groups: dict[int, list[int]] = {}
+    for i, p in enumerate(pid.tolist()):
+        groups.setdefault(p, []).append(i)
+    n_true = 0
+    for ix in groups.values():
+        for x in range(len(ix)):
+            for y in range(x + 1, len(ix)):
+                n_true += 1
+                levels, _ = compare_levels(feats[ix[x]], feats[ix[y]])
+                for c, lv in zip(_COMP_NAMES, levels):
+                    counts[c][lv] += 1
+    n = len(records)
+    freq, unseen = token_frequencies(records)
+    return replace(MatchModel.initial(), m=_normalise(counts, 0.5), u=_random_u(records, 50_000, random.Random(seed)),
+                   prior=n_true / (n * (n - 1) / 2), token_freq=freq, tf_unseen=unseen)
+
+
+def pick_thresholds(model: MatchModel, feats, pid, ia, ib) -> MatchModel:
+    """Review threshold = best pairwise F1; likely threshold = precision >= 0.98."""
+    i, j, s = score_candidates(feats, ia, ib, model, min_score=-40)
+    same = pid[i] == pid[j]
+    total = true_pair_count(pid)
+    best, likely = (0.0, 0.0), None
+    for th in np.arange(-6, 16, 0.5):
+        sel = s >= th
+        p, r, f = prf(int((same & sel).sum()), int(sel.sum()), total)
+        if f > best[0]:
+            best = (f, float(th))
+        if likely is None and p >= 0.98:
+            likely = float(th)
+    return replace(model, review_threshold=best[1], likely_threshold=likely if likely is not None else best[1] + 6)
+
+
+def write_default(persons: int, seed: int) -> None:
+    """Train the shipped default model on generated data (not the benchmark seed)."""
+    recs, truth, _ = generate(persons, seed)
+    pid = np.array([truth[r.id] for r in recs])
+    model = supervised_model(recs, pid, seed)
+    feats = prepare(recs)
+    ia, ib, _ = candidate_pairs(feats)
+    model = pick_thresholds(model, feats, pid, ia, ib)
+    top = dict(sorted(model.token_freq.items(), key=lambda kv: -kv[1])[:3000])
+    model = replace(model, token_freq=top, trained_on=f"labelled synthetic registry, {persons} persons, seed {seed}")
+    model.save(DEFAULT_MODEL_PATH)
+    print(f"wrote {DEFAULT_MODEL_PATH} review={model.review_threshold} likely={model.likely_threshold}")
+
+
+def realtime_eval(recs, feats, pid, model, common) -> tuple[tuple[float, float, float], float, int]:
+    """Insert records in encounter order; the top candidate of each new record is its match."""
+    order = sorted(range(len(recs)), key=lambda i: (recs[i].encounter_dates[0], i))
+    index = KeyIndex(common)
+    seen: set[int] = set()
+    tp = predicted = actual = 0
+    times = []
+    for i in order:
+        t0 = time.perf_counter()
+        top = index.top_matches(feats[i], feats, model, k=1)
+        times.append(time.perf_counter() - t0)
+        if pid[i] in seen:
+            actual += 1
+        if top and top[0][1] >= model.review_threshold:
+            predicted += 1
+            tp += int(pid[top[0][0]] == pid[i])
+        index.add(i, feats[i])
+        seen.add(pid[i])
+    return prf(tp, predicted, actual), float(np.percentile(times, 95) * 1000), len(order)
+
+
+def splink_reference(recs, pid) -> dict:
+    """Plain default Splink 5 (no Indonesian normalisation) on the same records."""
+    import pandas as pd
+    import splink.comparison_library as cl
+    from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+
+    rows = [{
+        "unique_id": i,
+        "nama": (r.nama or "").lower(),
+        "nama_depan": ((r.nama or "").lower().split() or [""])[0],
+        "tanggal_lahir": r.tanggal_lahir.isoformat() if r.tanggal_lahir else None,
+        "tahun_lahir": str(r.tanggal_lahir.year if r.tanggal_lahir else r.tahun_lahir) if (r.tanggal_lahir or r.tahun_lahir) else None,
+        "jenis_kelamin": r.jenis_kelamin if r.jenis_kelamin in ("L", "P") else None,
+        "nik": r.nik or None,
+        "nama_ibu": (r.nama_ibu or "").lower() or None,
+        "kelurahan": r.kelurahan_kodes[0] if r.kelurahan_kodes else None,
+    } for i, r in enumerate(recs)]
+    df = pd.DataFrame(rows)
+    settings = SettingsCreator(
+        link_type="dedupe_only",
+        comparisons=[
+            cl.JaroWinklerAtThresholds("nama", [0.92, 0.8]),
+            cl.ExactMatch("tanggal_lahir"),
+            cl.ExactMatch("tahun_lahir"),
+            cl.ExactMatch("jenis_kelamin"),
+            cl.ExactMatch("nik"),
+            cl.JaroWinklerAtThresholds("nama_ibu", [0.92, 0.8]),
+            cl.ExactMatch("kelurahan"),
+        ],
+        blocking_rules_to_generate_predictions=[block_on("nama_depan"), block_on("tanggal_lahir"), block_on("nik")],
+    )
+    t0 = time.perf_counter()
+    db = DuckDBAPI()
+    linker = Linker(db.register(df), settings, log_level=None)
+    linker.training.estimate_u_using_random_sampling(max_pairs=1e6, seed=1)
+    linker.training.estimate_parameters_using_expectation_maximisation(block_on("nama_depan"))
+    linker.training.estimate_parameters_using_expectation_maximisation(block_on("tahun_lahir", "jenis_kelamin"))
+    all_pairs = linker.inference.predict().as_pandas_dataframe()
+    preds = all_pairs[all_pairs.match_probability >= 0.5]
+    clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
+        linker.inference.predict(threshold_match_probability=0.5), 0.5).as_pandas_dataframe()
+    secs = time.perf_counter() - t0
+    total = true_pair_count(pid)
+    blocked = int((pid[all_pairs.unique_id_l.to_numpy()] == pid[all_pairs.unique_id_r.to_numpy()]).sum())
+    tp = int((pid[preds.unique_id_l.to_numpy()] == pid[preds.unique_id_r.to_numpy()]).sum())
+    cpairs = set()
+    for _, g in clusters.groupby("cluster_id"):
+        ids = sorted(g.unique_id.tolist())
+        cpairs |= {(a, b) for k, a in enumerate(ids) for b in ids[k + 1:]}
+    ctp = sum(1 for a, b in cpairs if pid[a] == pid[b])
+    return {"blocking_recall": blocked / total, "pairs": prf(tp, len(preds), total),
+            "clustered": prf(ctp, len(cpairs), total), "seconds": secs}
+
+
+def evaluate(model: MatchModel, label: str, recs, feats, pid, ia, ib, common) -> None:
+    total = true_pair_count(pid)
+    t0 = time.perf_counter()
+    i, j, s = score_candidates(feats, ia, ib, model)
+    t_score = time.perf_counter() - t0
+    same = pid[i] == pid[j]
+    p, r, f = prf(int(same.sum()), len(i), total)
+    clusters = cluster_pairs(zip(i.tolist(), j.tolist(), s.tolist()), feats, model.review_threshold)
+    cp = clusters_to_pairs(clusters)
+    cpf = prf(sum(1 for a, b in cp if pid[a] == pid[b]), len(cp), total)
+    (rp, rr, rf), p95, _ = realtime_eval(recs, feats, pid, model, common)
+    print(f"| {label} batch scan @review {model.review_threshold:g} | {p:.3f} | {r:.3f} | {f:.3f} | scored {len(ia):,} pairs in {t_score:.1f}s |")
+    print(f"| {label} batch scan + clustering | {cpf[0]:.3f} | {cpf[1]:.3f} | {cpf[2]:.3f} | {len(clusters):,} clusters |")
+    print(f"| {label} real-time top candidate | {rp:.3f} | {rr:.3f} | {rf:.3f} | p95 {p95:.1f} ms (in-memory index) |")
+
+
+def consistency_check(recs, feats, ia, ib, model, n: int = 2000) -> int:
+    """Pairs whose batch score differs from score_pair on the records (must be 0)."""
+    from app.services.matching import score_pair
+
+    i, j, s = score_candidates(feats, ia[:n], ib[:n], model, min_score=-1e9, workers=1)
+    return sum(1 for x, y, v in zip(i, j, s) if score_pair(recs[x], recs[y], model).score != v)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--persons", type=int, default=3000)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--no-splink", action="store_true")
+    ap.add_argument("--em", action="store_true", help="also retrain with EM on the benchmark registry itself")
+    ap.add_argument("--write-default", action="store_true", help="retrain the shipped default model (seed 12345)")
+    args = ap.parse_args()
+    if args.write_default:
+        write_default(4000, 12345)
+        return
+    t0 = time.perf_counter()
+    recs, truth, _ = generate(args.persons, args.seed)
+    pid = np.array([truth[r.id] for r in recs])
+    feats = prepare(recs)
+    ia, ib, common = candidate_pairs(feats)
+    total = true_pair_count(pid)
+    blocked = int((pid[ia] == pid[ib]).sum())
+    print(f"persons={args.persons} records={len(recs)} true pairs={total} seed={args.seed}")
+    print(f"blocking: {len(ia):,} candidate pairs, recall {blocked / total:.4f}, "
+          f"{len(common)} common keys compounded, {time.perf_counter() - t0:.1f}s")
+    model = MatchModel.default().with_token_frequencies(*token_frequencies(recs))
+    print(f"score consistency (batch vs score_pair): {consistency_check(recs, feats, ia, ib, model)} mismatches")
+    print("\n| run | precision | recall | F1 | note |\n|---|---|---|---|---|")
+    evaluate(model, "default model", recs, feats, pid, ia, ib, common)
+    if args.em:
+        em = train_em(recs, [(recs[a].id, recs[b].id) for a, b in zip(ia.tolist(), ib.tolist())], model)
+        evaluate(em, "EM on this registry", recs, feats, pid, ia, ib, common)
+    if not args.no_splink:
+        sp = splink_reference(recs, pid)
+        print(f"| Splink 5 default, p>=0.5 | {sp['pairs'][0]:.3f} | {sp['pairs'][1]:.3f} | {sp['pairs'][2]:.3f} | "
+              f"blocking recall {sp['blocking_recall']:.3f}, {sp['seconds']:.1f}s |")
+        print(f"| Splink 5 default + clustering | {sp['clustered'][0]:.3f} | {sp['clustered'][1]:.3f} | "
+              f"{sp['clustered'][2]:.3f} | |")
+    print(f"\ntotal {time.perf_counter() - t0:.1f}s")
+
+
+if __name__ == "__main__":
+    main()
