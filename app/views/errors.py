@@ -24,8 +24,9 @@ def _render(code: int, message: str | None = None):
         return {"message": text}, code
     from flask import current_app
 
-    return render_template("palu/error.html", code=code, message=text,
-                           appbuilder=current_app.appbuilder), code
+    appbuilder = current_app.appbuilder
+    return render_template("palu/error.html", code=code, message=text, appbuilder=appbuilder,
+                           base_template=appbuilder.base_template), code
 
 
 def register_error_handlers(app) -> None:
