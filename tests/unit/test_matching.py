@@ -1,0 +1,146 @@
+"""Scoring model, blocking and training over plain records."""
+from datetime import date
+
+import numpy as np
+
+from app.services.candidates import KeyIndex, candidate_pairs, score_candidates
+from app.services.matching import (
+    COMPARISONS, MatchModel, PersonRecord, blocking_keys, features, score_features, score_pair, train_em,
+    update_from_decisions,
+)
+
+MODEL = MatchModel.default()
+NIK = "3275014506900003"  # woman born 5-6-1990, Bekasi Timur
+
+
+def rec(i, nama, **kw):
+    return PersonRecord(id=i, nama=nama, **kw)
+
+
+def test_equal_valid_nik_is_decisive():
+    a = rec(1, "Ucok", nik=NIK, jenis_kelamin="P")
+    b = rec(2, "Siti Aminah", nik=NIK, jenis_kelamin="P")
+    res = score_pair(a, b, MODEL)
+    assert res.decisive and res.score >= MODEL.likely_threshold
+    assert "NIK sama" in res.reasons
+
+
+def test_invalid_equal_nik_is_not_decisive():
+    bad = "3275010000000000"
+    res = score_pair(rec(1, "Budi", nik=bad), rec(2, "Agus", nik=bad), MODEL)
+    assert not res.decisive
+
+
+def test_different_nik_is_a_conflict():
+    a = rec(1, "Sujono", nik=NIK)
+    b = rec(2, "Soedjono", nik="3275010506900004")
+    res = score_pair(a, b, MODEL)
+    assert "nik" in res.conflicts and "NIK berbeda" in res.reasons
+    assert res.score < MODEL.review_threshold
+
+
+def test_spelling_variants_score_high_with_reasons():
+    kw = dict(jenis_kelamin="L", tahun_lahir=1970, tahun_lahir_perkiraan=True,
+              kelurahan_kodes=("32.75.02.1002",), nama_ibu="Sumiati")
+    a = rec(1, "H. Soedjono Tjahjadi", **kw)
+    b = rec(2, "Sujono Cahyadi", **{**kw, "tahun_lahir": 1971})
+    res = score_pair(a, b, MODEL, place_names={"32.75.02.1002": "Kranji"})
+    assert res.score >= MODEL.likely_threshold
+    assert "nama mirip: H. Soedjono Tjahjadi ≈ Sujono Cahyadi" in res.reasons
+    assert "tahun lahir ±1" in res.reasons
+    assert "pernah terjaring di Kranji" in res.reasons
+    assert "nama ibu sama" in res.reasons
+    assert 0.5 < res.probability <= 1.0
+
+
+def test_common_single_name_alone_is_weak_evidence():
+    model = MODEL.with_token_frequencies({"budi": 0.02, "tjahjadi": 1e-5})
+    common = score_pair(rec(1, "Budi"), rec(2, "Budi"), model)
+    assert not common.decisive and common.score < model.likely_threshold
+    assert "nama umum: bukti lemah" in common.reasons
+    rare = score_pair(rec(1, "Sujono Cahyadi"), rec(2, "Sujono Cahyadi"), model)
+    assert rare.score > common.score
+
+
+def test_different_gender_and_birth_date_conflicts():
+    a = rec(1, "Budi", jenis_kelamin="L", tanggal_lahir=date(1980, 1, 2))
+    b = rec(2, "Budi", jenis_kelamin="P", tanggal_lahir=date(1981, 5, 6))
+    res = score_pair(a, b, MODEL)
+    assert {"jenis_kelamin", "tanggal_lahir"} <= set(res.conflicts)
+    assert "jenis kelamin berbeda" in res.reasons
+    assert res.score < MODEL.review_threshold
+
+
+def test_alias_counts_as_name():
+    a = rec(1, "Rahmat Hidayat", aliases=("Ucok",))
+    b = rec(2, "Ucok")
+    assert score_pair(a, b, MODEL).levels["nama"] == "exact"
+    assert blocking_keys(a) & blocking_keys(b)
+
+
+def test_blocking_keys_catch_variants_and_nik():
+    assert blocking_keys(rec(1, "Soedjono")) & blocking_keys(rec(2, "Sujono"))
+    assert blocking_keys(rec(1, "Wati")) & blocking_keys(rec(2, "Waei"))  # typo in a short name
+    assert blocking_keys(rec(1, "Mulyanto")) & blocking_keys(rec(2, "Yanto"))  # nickname
+    assert blocking_keys(rec(1, "X", nik=NIK)) & blocking_keys(rec(2, "Y", nik=NIK))
+
+
+def test_common_keys_are_compounded():
+    r = rec(1, "Budi", jenis_kelamin="L", tahun_lahir=1985, tahun_lahir_perkiraan=True)
+    keys = blocking_keys(r, common_keys=frozenset({"n:budi"}))
+    assert "n:budi" not in keys
+    assert {"n:budi|L|198"} <= keys
+
+
+def test_batch_and_realtime_give_the_same_score():
+    recs = [
+        rec(0, "Soedjono", jenis_kelamin="L", tahun_lahir=1970, tahun_lahir_perkiraan=True),
+        rec(1, "Sujono", jenis_kelamin="L", tahun_lahir=1972, tahun_lahir_perkiraan=True),
+        rec(2, "Siti Aminah", nik=NIK, jenis_kelamin="P"),
+        rec(3, "St. Aminah", nik=NIK, jenis_kelamin="P"),
+        rec(4, "Budi", jenis_kelamin="L"),
+    ]
+    feats = [features(r) for r in recs]
+    ia, ib, common = candidate_pairs(feats)
+    i, j, s = score_candidates(feats, ia, ib, MODEL, min_score=-1e9, workers=1)
+    batch = {(a, b): v for a, b, v in zip(i.tolist(), j.tolist(), s.tolist())}
+    assert (0, 1) in batch and (2, 3) in batch
+    for (a, b), v in batch.items():
+        assert score_pair(recs[a], recs[b], MODEL).score == v
+    index = KeyIndex(common)
+    for k in range(3):
+        index.add(k, feats[k])
+    top = index.top_matches(feats[3], feats, MODEL, k=1)
+    assert top[0] == (2, batch[(2, 3)])
+
+
+def test_model_json_round_trip(tmp_path):
+    path = tmp_path / "m.json"
+    MODEL.save(path)
+    again = MatchModel.load(path)
+    a, b = rec(1, "Sujono", jenis_kelamin="L"), rec(2, "Soedjono", jenis_kelamin="L")
+    assert score_pair(a, b, again).score == score_pair(a, b, MODEL).score
+
+
+def test_update_from_decisions_moves_parameters():
+    a = rec(1, "Sujono", nama_ibu="Sumiati")
+    b = rec(2, "Sujono", nama_ibu="Sumiyati")
+    lvl = COMPARISONS["nama_ibu"].index(score_pair(a, b, MODEL).levels["nama_ibu"])
+    same = update_from_decisions(MODEL, [(a, b, True)] * 50)
+    assert same.m["nama_ibu"][lvl] > MODEL.m["nama_ibu"][lvl]
+    diff = update_from_decisions(MODEL, [(a, b, False)] * 50)
+    assert diff.u["nama"][1] > MODEL.u["nama"][1]
+
+
+def test_train_em_returns_usable_model():
+    recs = []
+    for p in range(60):
+        name = f"Orang{chr(97 + p % 26)}{chr(97 + p // 26)}"
+        for k in range(2):
+            recs.append(rec(len(recs), name, jenis_kelamin="L" if p % 2 else "P", tahun_lahir=1950 + p,
+                            tahun_lahir_perkiraan=True))
+    feats = [features(r) for r in recs]
+    ia, ib, _ = candidate_pairs(feats)
+    model = train_em(recs, list(zip(ia.tolist(), ib.tolist())), MODEL, max_iter=5)
+    assert 0 < model.prior < 1 and model.token_freq
+    assert score_pair(recs[0], recs[1], model).score > score_pair(recs[0], recs[2], model).score
