@@ -17,7 +17,7 @@ $(VENV)/.installed: requirements.txt
 install: $(VENV)/.installed
 
 translations: install
-	$(VENV)/bin/pybabel compile -q -d app/translations
+	$(VENV)/bin/pybabel compile -d app/translations
 
 migrate: install
 	$(FLASK) db upgrade heads
@@ -47,7 +47,7 @@ test: install translations system-deps
 	bash tests/run_suites.sh
 
 babel-extract: install
-	$(VENV)/bin/pybabel extract -q -F babel/babel.cfg -k _l -k lazy_gettext -o babel/messages.pot .
+	$(VENV)/bin/pybabel extract -F babel/babel.cfg -k _l -k lazy_gettext -o babel/messages.pot .
 	cp babel/fab_id.po app/translations/id/LC_MESSAGES/messages.po
-	$(VENV)/bin/pybabel update -q -i babel/messages.pot -d app/translations -l en --no-fuzzy-matching
-	$(VENV)/bin/pybabel compile -q -d app/translations
+	$(VENV)/bin/pybabel update -i babel/messages.pot -d app/translations -l en --no-fuzzy-matching
+	$(VENV)/bin/pybabel compile -d app/translations
