@@ -5,6 +5,7 @@ import importlib
 
 # Capability modules each expose `register(app)` adding their commands or groups.
 CAPABILITY_CLI_MODULES: list[str] = [
+    "app.cli.report",
     # e.g. "app.cli.dedup", "app.cli.kasus", "app.cli.report"
 ]
 

@@ -1,0 +1,150 @@
+"""SQL aggregates for the monthly reports and the dashboard (never rows into Python).
+
+Counting rule: unique persons after duplicate merging.  An encounter belongs to
+the surviving record (`coalesce(merged_into_id, id)` of its person); the survivor
+must be non-archived and non-merged and visible in the user's scope.  The
+kecamatan of a person is the person's area (`Person.kecamatan_kode`).  Times are
+naive Asia/Jakarta; a month runs from its first second up to (excluding) the
+first second of the next month.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import and_, distinct, exists, func, literal, select
+from sqlalchemy.orm import aliased
+
+from app.models import Encounter, JenisPPKS, Person, Wilayah, person_ppks
+from app.services.scope import Scope, person_clause
+
+UNSET = "-"  # placeholder key for "no PPKS type recorded"
+
+
+class PeriodError(ValueError):
+    """An invalid period or filter, with an Indonesian message."""
+
+
+@dataclass(frozen=True)
+class Period:
+    year: int
+    month: int
+
+    @classmethod
+    def parse(cls, text: str | None) -> "Period":
+        m = re.fullmatch(r"\s*(\d{4})-(\d{1,2})\s*", text or "")
+        if not m or not 1 <= int(m.group(2)) <= 12 or not 2000 <= int(m.group(1)) <= 2100:
+            raise PeriodError("Periode harus berformat TTTT-BB, misalnya 2026-10.")
+        return cls(int(m.group(1)), int(m.group(2)))
+
+    @property
+    def start(self) -> dt.datetime:
+        return dt.datetime(self.year, self.month, 1)
+
+    @property
+    def end(self) -> dt.datetime:
+        """Exclusive end: the first second of the next month."""
+        y, m = (self.year + 1, 1) if self.month == 12 else (self.year, self.month + 1)
+        return dt.datetime(y, m, 1)
+
+    @property
+    def year_start(self) -> dt.datetime:
+        return dt.datetime(self.year, 1, 1)
+
+    @property
+    def code(self) -> str:
+        return f"{self.year:04d}-{self.month:02d}"
+
+
+def survivor_id(p) -> object:
+    """The surviving person id of a (possibly merged) person row."""
+    return func.coalesce(p.merged_into_id, p.id)
+
+
+def met_subquery(start: dt.datetime, end: dt.datetime):
+    """Distinct surviving person ids with a non-archived encounter in [start, end)."""
+    ep = aliased(Person)
+    return (select(survivor_id(ep).label("pid")).select_from(Encounter)
+            .join(ep, ep.id == Encounter.person_id)
+            .where(Encounter.is_archived.is_(False), Encounter.waktu >= start,
+                   Encounter.waktu < end)
+            .distinct().subquery("met"))
+
+
+def person_filter(scope: Scope, kecamatan: str | None):
+    """Conditions on the surviving `Person`: scope, not archived/merged, kecamatan."""
+    cond = person_clause(scope)
+    if kecamatan:
+        cond = and_(cond, Person.kecamatan_kode == kecamatan)
+    return cond
+
+
+def _gender_counts(rows, key_len: int) -> dict:
+    """{key: {"L": n, "P": n, "U": n, "J": n}} from (key..., gender, n) aggregate rows."""
+    out: dict = {}
+    for row in rows:
+        key = row[0] if key_len == 1 else tuple(row[:key_len])
+        g, n = row[key_len], row[key_len + 1]
+        d = out.setdefault(key, {"L": 0, "P": 0, "U": 0, "J": 0})
+        d[g if g in ("L", "P") else "U"] += n
+        d["J"] += n
+    return out
+
+
+def rekap_ppks(session, period: Period, scope: Scope, kecamatan: str | None = None) -> dict:
+    """Figures of the PPKS recap for one month (see module docstring for the rule)."""
+    met = met_subquery(period.start, period.end)
+    base = select().select_from(met).join(Person, Person.id == met.c.pid).where(
+        person_filter(scope, kecamatan))
+    jenis_key = func.coalesce(JenisPPKS.nama, literal(UNSET))
+    with_jenis = (base.outerjoin(person_ppks, person_ppks.c.person_id == Person.id)
+                  .outerjoin(JenisPPKS, JenisPPKS.id == person_ppks.c.jenis_ppks_id))
+    count_p = func.count(distinct(Person.id))
+
+    by_jenis = _gender_counts(session.execute(
+        with_jenis.add_columns(jenis_key, Person.jenis_kelamin, count_p)
+        .group_by(jenis_key, Person.jenis_kelamin)).all(), 1)
+    kec_key = func.coalesce(Person.kecamatan_kode, literal(UNSET))
+    by_kecamatan = _gender_counts(session.execute(
+        base.add_columns(kec_key, Person.jenis_kelamin, count_p)
+        .group_by(kec_key, Person.jenis_kelamin)).all(), 1)
+    matrix = _gender_counts(session.execute(
+        with_jenis.add_columns(kec_key, jenis_key, Person.jenis_kelamin, count_p)
+        .group_by(kec_key, jenis_key, Person.jenis_kelamin)).all(), 2)
+    total = _gender_counts(session.execute(
+        base.add_columns(literal("all"), Person.jenis_kelamin, count_p)
+        .group_by(Person.jenis_kelamin)).all(), 1).get("all", {"L": 0, "P": 0, "U": 0, "J": 0})
+
+    ep = aliased(Person)
+    earlier = exists().where(Encounter.person_id == ep.id, survivor_id(ep) == Person.id,
+                             Encounter.is_archived.is_(False), Encounter.waktu < period.start)
+    returners = session.scalar(base.add_columns(func.count(distinct(Person.id))).where(earlier))
+
+    by_source = {s: {"encounters": e, "persons": p} for s, e, p in session.execute(
+        select(Encounter.sumber, func.count(Encounter.id), func.count(distinct(Person.id)))
+        .select_from(Encounter).join(ep, ep.id == Encounter.person_id)
+        .join(Person, Person.id == survivor_id(ep))
+        .where(Encounter.is_archived.is_(False), Encounter.waktu >= period.start,
+               Encounter.waktu < period.end, person_filter(scope, kecamatan))
+        .group_by(Encounter.sumber)).all()}
+    return {
+        "by_jenis": by_jenis, "by_kecamatan": by_kecamatan, "matrix": matrix,
+        "total": total, "returners": returners or 0,
+        "new": total["J"] - (returners or 0), "by_source": by_source,
+        "cases": case_counts(session, period, scope, kecamatan),
+    }
+
+
+def case_counts(session, period: Period, scope: Scope, kecamatan: str | None) -> dict | None:
+    """Cases opened and closed in the period by outcome; None until casework exists."""
+    try:
+        from app.services import report_casework
+    except ImportError:
+        return None
+    return report_casework.case_counts(session, period, scope, kecamatan)
+
+
+def kecamatan_names(session) -> dict[str, str]:
+    return dict(session.execute(
+        select(Wilayah.kode, Wilayah.nama).where(Wilayah.level == "kecamatan")).all())
