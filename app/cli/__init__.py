@@ -6,6 +6,7 @@ import importlib
 # Capability modules each expose `register(app)` adding their commands or groups.
 CAPABILITY_CLI_MODULES: list[str] = [
     "app.cli.report",
+    "app.cli.dedup",
     # e.g. "app.cli.dedup", "app.cli.kasus", "app.cli.report"
 ]
 

@@ -51,6 +51,7 @@ def init_views(appbuilder: AppBuilder) -> None:
 
 
 CAPABILITY_VIEW_MODULES = [
+    "app.views.identity",
     # "app.views.identity", "app.views.casework", "app.views.reports" are added here
     # by their capabilities, in menu order.
 ]

@@ -1,0 +1,124 @@
+"""Blocking keys of every live person in the `match_key` table, kept current on every flush.
+
+A session `after_flush` listener collects the persons whose names, aliases,
+NIK, KK, mother's name or merge state changed and rewrites their keys in the
+same transaction, so the form, API, import, demo generator and merge all keep
+the index current without calling anything.  Core (bulk) updates that bypass
+the ORM must call `refresh_keys` themselves (merge.py does).
+"""
+from __future__ import annotations
+
+from sqlalchemy import delete, event, insert, select
+from sqlalchemy.orm import Session
+
+from app.models import MatchKey, Person, PersonAlias
+from app.services.matching import PersonRecord, raw_blocking_keys
+
+KEY_FIELDS = {"nama", "nik", "no_kk", "nama_ibu", "merged_into_id", "jenis_kelamin",
+              "tanggal_lahir", "tahun_lahir"}
+
+
+def keys_for(rec: PersonRecord) -> set[str]:
+    """The stored keys of a record (raw blocking keys, never compounded)."""
+    return {k[:160] for k in raw_blocking_keys(rec)}
+
+
+def key_record(session_or_conn, person_ids) -> dict[int, PersonRecord]:
+    """Name-level PersonRecords (what keys depend on) of live persons."""
+    ids = list(person_ids)
+    out: dict[int, PersonRecord] = {}
+    if not ids:
+        return out
+    rows = session_or_conn.execute(
+        select(Person.id, Person.nama, Person.nik, Person.no_kk, Person.nama_ibu,
+               Person.merged_into_id).where(Person.id.in_(ids))).all()
+    aliases: dict[int, list[str]] = {}
+    for pid, alias in session_or_conn.execute(
+            select(PersonAlias.person_id, PersonAlias.alias).where(PersonAlias.person_id.in_(ids))
+            .order_by(PersonAlias.id)):
+        aliases.setdefault(pid, []).append(alias)
+    for r in rows:
+        if r.merged_into_id is None:
+            out[r.id] = PersonRecord(id=r.id, nama=r.nama or "", aliases=tuple(aliases.get(r.id, ())),
+                                     nik=r.nik, no_kk=r.no_kk, nama_ibu=r.nama_ibu)
+    return out
+
+
+def refresh_keys(conn, person_ids) -> None:
+    """Rewrite the keys of these persons (tombstones and deleted persons get none)."""
+    ids = sorted({int(i) for i in person_ids if i is not None})
+    for lo in range(0, len(ids), 500):
+        chunk = ids[lo:lo + 500]
+        conn.execute(delete(MatchKey.__table__).where(MatchKey.__table__.c.person_id.in_(chunk)))
+        recs = key_record(conn, chunk)
+        rows = [{"person_id": pid, "key": k} for pid, rec in recs.items() for k in keys_for(rec)]
+        if rows:
+            conn.execute(insert(MatchKey.__table__), rows)
+
+
+def _changed_person_ids(session: Session) -> tuple[set[int], set[int]]:
+    touched, deleted = set(), set()
+    for obj in list(session.new) + list(session.dirty):
+        if isinstance(obj, Person):
+            if obj in session.new or _key_fields_changed(obj):
+                touched.add(obj.id)
+        elif isinstance(obj, PersonAlias):
+            touched.add(obj.person_id or (obj.person.id if obj.person else None))
+            hist = _history(obj, "person_id")
+            touched.update(v for v in hist if v)
+    for obj in session.deleted:
+        if isinstance(obj, Person):
+            deleted.add(obj.id)
+        elif isinstance(obj, PersonAlias):
+            touched.add(obj.person_id)
+    touched.discard(None)
+    return touched - deleted, deleted
+
+
+def _history(obj, attr) -> list:
+    from sqlalchemy import inspect
+
+    h = inspect(obj).attrs[attr].history
+    return list(h.deleted or ())
+
+
+def _key_fields_changed(obj) -> bool:
+    from sqlalchemy import inspect
+
+    state = inspect(obj)
+    return any(state.attrs[f].history.has_changes() for f in KEY_FIELDS)
+
+
+def _after_flush(session: Session, flush_context) -> None:
+    touched, deleted = _changed_person_ids(session)
+    if not (touched or deleted):
+        return
+    conn = session.connection()
+    if deleted:
+        conn.execute(delete(MatchKey.__table__).where(MatchKey.__table__.c.person_id.in_(deleted)))
+    if touched:
+        refresh_keys(conn, touched)
+
+
+_installed = False
+
+
+def install(session_class=Session) -> None:
+    """Attach the listener once (idempotent); called from the identity view/CLI register()."""
+    global _installed
+    if not _installed:
+        event.listen(session_class, "after_flush", _after_flush)
+        _installed = True
+
+
+def rebuild_all(session, batch: int = 2000, progress=None) -> int:
+    """Rebuild the whole key table (after installing on an existing registry)."""
+    conn = session.connection()
+    conn.execute(delete(MatchKey.__table__))
+    ids = [r[0] for r in conn.execute(select(Person.id).where(Person.merged_into_id.is_(None))
+                                      .order_by(Person.id))]
+    for lo in range(0, len(ids), batch):
+        refresh_keys(conn, ids[lo:lo + batch])
+        if progress:
+            progress(min(batch, len(ids) - lo))
+    return len(ids)

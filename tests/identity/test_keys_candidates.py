@@ -1,0 +1,61 @@
+"""Match keys stay current on every write; the real-time check finds the same person again."""
+from sqlalchemy import select
+
+from app.models import MatchKey, Person, PersonAlias
+from app.services import dedup, intake
+from app.services.scope import Scope
+from app.services.names import name_tokens
+from tests.conftest import unique_name
+from tests.identity.helpers import letters
+
+
+def _keys(session, pid):
+    return set(session.scalars(select(MatchKey.key).where(MatchKey.person_id == pid)))
+
+
+def test_keys_follow_person_and_alias_writes(make_person, session_ctx):
+    tag = letters()
+    t = name_tokens(tag)[0]
+    pid = make_person(nama=f"Soedjono {tag}")
+    with session_ctx() as s:
+        keys = _keys(s, pid)
+        assert "n:suyono" in keys and f"n:{t}" in keys
+        p = s.get(Person, pid)
+        p.aliases.append(PersonAlias(alias="Jablay"))
+        s.commit()
+        assert "n:yablay" in _keys(s, pid)
+        p = s.get(Person, pid)
+        p.nama = f"Bambang {tag}"
+        s.commit()
+        keys = _keys(s, pid)
+        assert "n:bambang" in keys and "n:suyono" not in keys and "n:yablay" in keys
+        p = s.get(Person, pid)
+        p.aliases.clear()
+        s.commit()
+        assert "n:yablay" not in _keys(s, pid)
+
+
+def test_find_candidates_spelling_variants_and_scope(make_person, session_ctx):
+    tag = letters()
+    pid = make_person(nama=f"Muhammad Soedjono {tag}", tahun_lahir=1980, jenis_kelamin="L")
+    with session_ctx() as s:
+        found = dedup.find_candidates(
+            s, {"nama": f"Moch. Sujono {tag}", "tahun_lahir": 1981, "jenis_kelamin": "L",
+                "kelurahan_kode": "32.75.01.1001"}, Scope.everything())
+        assert found and found[0].person_id == pid
+        assert any("nama mirip" in r or "nama sama" in r for r in found[0].reasons)
+        assert not found[0].decisive
+        # a pilar of another kecamatan never sees this person
+        other = Scope(citywide=False, kecamatan_kode="32.75.09")
+        assert all(c.person_id != pid for c in dedup.find_candidates(s, {"nama": f"Sujono {tag}"}, other))
+
+
+def test_same_nik_is_decisive(make_person, session_ctx):
+    nik = "3275015506900007"
+    with session_ctx() as s:
+        existing = s.scalar(select(Person.id).where(Person.nik == nik))
+    pid = existing or make_person(nama=unique_name("Siti"), nik=nik)
+    with session_ctx() as s:
+        found = dedup.find_candidates(s, {"nama": "Orang Lain Sekali", "nik": nik}, Scope.everything())
+        assert found[0].person_id == pid and found[0].decisive and found[0].level == "pasti"
+        assert "NIK sama" in found[0].reasons
