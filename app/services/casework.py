@@ -1,0 +1,357 @@
+"""Casework operations other than state changes: opening cases, scope, work
+queues, assessment/service/referral/pemulangan/aid records, automatic
+hilang-kontak closing and reopening.  Pure: session + plain values.
+
+State changes go through `workflow.apply_transition` only.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import and_, event, false, func, or_, select
+from sqlalchemy.orm import Session
+
+from app.models.base import now_local
+from app.models.casework import (
+    AidApplication, Assessment, Case, CaseTransition, Pemulangan, Referral, ServiceDelivery,
+)
+from app.models.master import JenisLayanan, Lembaga
+from app.models.registry import Encounter, Person
+from app.services import workflow
+from app.services.scope import Scope, allows_area, area_clause
+from app.services.workflow import APPROVERS, OPEN_STATES, SYSTEM, WorkflowError
+
+# Days a case may stay in a state before it shows as overdue (config KASUS_BATAS_HARI overrides).
+DEFAULT_STATE_LIMITS = {"terjangkau": 7, "asesmen": 14, "rencana_layanan": 7,
+                        "layanan_berjalan": 90, "rujukan": 30, "pemulangan": 14,
+                        "reunifikasi": 30}
+AID_LIMIT_DAYS = 30
+AID_TYPES = {"bpjs_pbi": "BPJS PBI", "pkh": "PKH", "bpnt": "BPNT",
+             "bansos_daerah": "Bantuan sosial daerah", "alat_bantu": "Alat bantu",
+             "lainnya": "Lainnya"}
+AID_FLOW = {"diajukan": {"diverifikasi"}, "diverifikasi": {"diteruskan", "ditolak"},
+            "diteruskan": {"disetujui", "ditolak"}, "disetujui": {"disalurkan"}}
+AID_DATE = {"diverifikasi": "tanggal_diverifikasi", "diteruskan": "tanggal_diteruskan",
+            "disetujui": "tanggal_keputusan", "ditolak": "tanggal_keputusan",
+            "disalurkan": "tanggal_disalurkan"}
+REFERRAL_FLOW = {"dikirim": {"diterima", "ditolak", "dibatalkan"},
+                 "diterima": {"selesai", "dibatalkan"}}
+RISIKO = ("rendah", "sedang", "tinggi")
+URGENSI = ("biasa", "segera", "darurat")
+SPM_GROUPS = ("disabilitas", "anak", "lansia", "gepeng")
+ASSESSMENT_TEXT = ("dokumen_identitas", "kesehatan", "pangan", "sandang", "tempat_tinggal",
+                   "keluarga_kontak", "pendidikan", "pekerjaan", "disabilitas",
+                   "dasar_persetujuan")
+
+
+class CaseworkError(ValueError):
+    """Refused casework input; `str(err)` is an Indonesian message."""
+
+
+def case_clause(scope: Scope):
+    """Cases visible to the scope: through the person's area copied onto the case."""
+    return area_clause(scope, Case.kecamatan_kode, Case.kelurahan_kode)
+
+
+def ensure_in_scope(scope: Scope, case: Case) -> None:
+    if not allows_area(scope, case.kecamatan_kode, case.kelurahan_kode):
+        raise CaseworkError("Kasus di luar wilayah Anda.")
+
+
+def _date(value, label: str, required: bool = True) -> dt.date | None:
+    if value in (None, ""):
+        if required:
+            raise CaseworkError(f"{label} wajib diisi.")
+        return None
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise CaseworkError(f"{label} tidak valid (format TTTT-BB-HH).") from None
+
+
+def _need_open(case: Case) -> None:
+    if case.state not in OPEN_STATES:
+        raise CaseworkError("Kasus sudah ditutup.")
+
+
+# -- opening ---------------------------------------------------------------------
+
+def open_case(session, person_id: int, actor_id: int | None, *, worker_id: int | None = None,
+              actor_name: str | None = None, scope: Scope | None = None) -> Case:
+    person = session.get(Person, person_id)
+    if person is None or person.merged_into_id or person.is_archived:
+        raise CaseworkError("Data PPKS tidak ditemukan.")
+    if scope is not None and not allows_area(scope, person.kecamatan_kode, person.kelurahan_kode):
+        raise CaseworkError("Data PPKS di luar wilayah Anda.")
+    existing = session.execute(select(Case.id, Case.state).where(
+        Case.person_id == person_id, Case.state != "terminasi")).first()
+    if existing:
+        raise CaseworkError(f"Orang ini masih memiliki kasus KASUS-{existing.id:06d} "
+                            f"({workflow.STATES[existing.state]}); buka kembali kasus tersebut.")
+    now = now_local()
+    case = Case(person_id=person.id, state="terjangkau", state_since=now, opened_at=now,
+                assigned_worker_id=worker_id, kecamatan_kode=person.kecamatan_kode,
+                kelurahan_kode=person.kelurahan_kode)
+    session.add(case)
+    session.flush()
+    session.add(CaseTransition(case_id=case.id, waktu=now, actor_id=actor_id,
+                               actor_name=actor_name, action="buka", from_state=None,
+                               to_state="terjangkau", note="Kasus dibuka"))
+    session.flush()
+    return case
+
+
+def assign(session, case: Case, worker_id: int | None) -> None:
+    case.assigned_worker_id = worker_id
+    session.flush()
+
+
+# -- records -------------------------------------------------------------------
+
+def save_assessment(session, case: Case, data: dict, actor_id: int | None) -> Assessment:
+    _need_open(case)
+    if case.pending_approval:
+        raise CaseworkError("Asesmen tidak dapat diubah selama menunggu persetujuan.")
+    if case.state in ("terjangkau",):
+        raise CaseworkError("Mulai asesmen terlebih dahulu.")
+    risiko, urgensi = data.get("risiko") or "rendah", data.get("urgensi") or "biasa"
+    if risiko not in RISIKO or urgensi not in URGENSI:
+        raise CaseworkError("Tingkat risiko/urgensi tidak valid.")
+    group = data.get("spm_group") or None
+    if group is not None and group not in SPM_GROUPS:
+        raise CaseworkError("Kelompok sasaran SPM tidak valid.")
+    cannot_consent = bool(data.get("tidak_dapat_menyetujui"))
+    if cannot_consent and len((data.get("dasar_persetujuan") or "").strip()) < 3:
+        raise CaseworkError("Dasar persetujuan wajib diisi untuk anak atau orang yang "
+                            "tidak dapat memberi persetujuan.")
+    try:
+        ids = {int(i) for i in data.get("layanan_ids") or []}
+    except (TypeError, ValueError):
+        raise CaseworkError("Layanan SPM tidak valid.") from None
+    layanan = list(session.execute(select(JenisLayanan).where(JenisLayanan.id.in_(ids))).scalars())
+    if len(layanan) != len(ids):
+        raise CaseworkError("Layanan SPM tidak ditemukan.")
+    if group and any(j.spm_group != group for j in layanan):
+        raise CaseworkError("Layanan SPM harus sesuai kelompok sasaran.")
+    a = Assessment(case_id=case.id, tanggal=_date(data.get("tanggal") or dt.date.today(), "Tanggal"),
+                   petugas_id=actor_id, risiko=risiko, urgensi=urgensi, spm_group=group,
+                   butuh_rehab_luar_panti=bool(data.get("butuh_rehab_luar_panti")),
+                   tidak_dapat_menyetujui=cannot_consent, layanan=layanan,
+                   **{k: (data.get(k) or None) for k in ASSESSMENT_TEXT})
+    session.add(a)
+    case.assessments.append(a)
+    session.flush()
+    return a
+
+
+def add_service(session, case: Case, data: dict, actor_id: int | None,
+                actor_name: str | None = None) -> ServiceDelivery:
+    _need_open(case)
+    jl = session.get(JenisLayanan, int(data.get("jenis_layanan_id") or 0))
+    if jl is None:
+        raise CaseworkError("Jenis layanan wajib dipilih.")
+    try:
+        qty = int(data.get("jumlah") or 1)
+    except (TypeError, ValueError):
+        raise CaseworkError("Jumlah harus angka.") from None
+    if qty < 1 or qty > 10_000:
+        raise CaseworkError("Jumlah harus antara 1 dan 10.000.")
+    lembaga_id = data.get("lembaga_id") or None
+    if lembaga_id and session.get(Lembaga, int(lembaga_id)) is None:
+        raise CaseworkError("Lembaga tidak ditemukan.")
+    s = ServiceDelivery(case_id=case.id, jenis_layanan_id=jl.id, jumlah=qty,
+                        tanggal=_date(data.get("tanggal"), "Tanggal layanan"),
+                        lembaga_id=int(lembaga_id) if lembaga_id else None, petugas_id=actor_id,
+                        petugas_nama=data.get("petugas_nama") or actor_name,
+                        catatan=data.get("catatan") or None)
+    session.add(s)
+    session.flush()
+    return s
+
+
+def add_referral(session, case: Case, data: dict) -> Referral:
+    _need_open(case)
+    lembaga_id = data.get("lembaga_id") or None
+    if lembaga_id and session.get(Lembaga, int(lembaga_id)) is None:
+        raise CaseworkError("Lembaga tidak ditemukan.")
+    if not lembaga_id and not (data.get("tujuan_lain") or "").strip():
+        raise CaseworkError("Tujuan rujukan wajib diisi.")
+    if len((data.get("alasan") or "").strip()) < 3:
+        raise CaseworkError("Alasan rujukan wajib diisi.")
+    if len((data.get("dasar_persetujuan") or "").strip()) < 3:
+        raise CaseworkError("Persetujuan atau dasar rujukan wajib dicatat.")
+    r = Referral(case_id=case.id, lembaga_id=int(lembaga_id) if lembaga_id else None,
+                 tujuan_lain=data.get("tujuan_lain") or None, alasan=data["alasan"].strip(),
+                 dasar_persetujuan=data["dasar_persetujuan"].strip(), status="dikirim",
+                 tanggal_kirim=_date(data.get("tanggal_kirim") or dt.date.today(), "Tanggal"),
+                 catatan=data.get("catatan") or None)
+    session.add(r)
+    case.referrals.append(r)
+    session.flush()
+    return r
+
+
+def set_referral_status(session, referral: Referral, status: str, on: dt.date | None = None) -> None:
+    if status not in REFERRAL_FLOW.get(referral.status, set()):
+        raise CaseworkError(f"Status rujukan tidak dapat diubah dari {referral.status} ke {status}.")
+    on = on or dt.date.today()
+    if status in ("diterima", "ditolak"):
+        referral.tanggal_respon = on
+    if status == "selesai":
+        referral.tanggal_selesai = on
+    referral.status = status
+    session.flush()
+
+
+def add_pemulangan(session, case: Case, data: dict) -> Pemulangan:
+    _need_open(case)
+    for key, label in (("tujuan_kabkota", "Kabupaten/kota tujuan"), ("penerima_nama", "Pihak penerima")):
+        if not (data.get(key) or "").strip():
+            raise CaseworkError(f"{label} wajib diisi.")
+    try:
+        biaya = float(data["biaya"]) if data.get("biaya") not in (None, "") else None
+    except (TypeError, ValueError):
+        raise CaseworkError("Biaya harus angka.") from None
+    p = Pemulangan(case_id=case.id, tujuan_kabkota=data["tujuan_kabkota"].strip(),
+                   penerima_nama=data["penerima_nama"].strip(),
+                   penerima_kontak=data.get("penerima_kontak") or None,
+                   transportasi=data.get("transportasi") or None, biaya=biaya,
+                   pendamping=data.get("pendamping") or None,
+                   tanggal_berangkat=_date(data.get("tanggal_berangkat"), "Tanggal berangkat", False),
+                   tanggal_serah_terima=_date(data.get("tanggal_serah_terima"),
+                                              "Tanggal serah terima", False))
+    session.add(p)
+    case.pemulangan.append(p)
+    session.flush()
+    return p
+
+
+def add_aid(session, person_id: int, data: dict, case_id: int | None = None) -> AidApplication:
+    if data.get("jenis") not in AID_TYPES:
+        raise CaseworkError("Jenis bantuan wajib dipilih.")
+    on = _date(data.get("tanggal_diajukan") or dt.date.today(), "Tanggal pengajuan")
+    aid = AidApplication(person_id=person_id, case_id=case_id, jenis=data["jenis"],
+                         dokumen=data.get("dokumen") or None,
+                         instansi_tujuan=data.get("instansi_tujuan") or None, status="diajukan",
+                         status_since=on, tanggal_diajukan=on, catatan=data.get("catatan") or None)
+    session.add(aid)
+    session.flush()
+    return aid
+
+
+def set_aid_status(session, aid: AidApplication, status: str, on: dt.date | None = None) -> None:
+    if status not in AID_FLOW.get(aid.status, set()):
+        raise CaseworkError(f"Status permohonan tidak dapat diubah dari {aid.status} ke {status}.")
+    on = on or dt.date.today()
+    setattr(aid, AID_DATE[status], on)
+    aid.status, aid.status_since = status, on
+    session.flush()
+
+
+# -- queues --------------------------------------------------------------------
+
+def queue_clause(name: str, *, user_id: int | None, roles, limits: dict | None = None,
+                 now: dt.datetime | None = None):
+    """WHERE clause of a work queue: saya | persetujuan | terlambat | belum_ditugaskan."""
+    open_ = Case.state.in_(OPEN_STATES)
+    if name == "saya":
+        return and_(open_, Case.assigned_worker_id == user_id)
+    if name == "persetujuan":
+        if not set(roles) & APPROVERS:
+            return false()
+        return and_(Case.pending_approval.is_not(None),
+                    or_(Case.approval_requested_by_id.is_(None),
+                        Case.approval_requested_by_id != user_id))
+    if name == "terlambat":
+        now = now or now_local()
+        limits = DEFAULT_STATE_LIMITS | (limits or {})
+        return or_(*[and_(Case.state == s, Case.state_since < now - dt.timedelta(days=d))
+                     for s, d in limits.items() if s in OPEN_STATES])
+    if name == "belum_ditugaskan":
+        return and_(open_, Case.assigned_worker_id.is_(None))
+    raise CaseworkError("Antrean tidak dikenal.")
+
+
+QUEUES = {"saya": "Kasus saya", "persetujuan": "Menunggu persetujuan saya",
+          "terlambat": "Melewati batas waktu", "belum_ditugaskan": "Belum ditugaskan"}
+
+
+def queue_counts(session, scope: Scope, *, user_id, roles, limits=None, cap: int = 1000) -> dict:
+    """Counts per queue (capped, so the menu stays fast on large tables)."""
+    out = {}
+    for name in QUEUES:
+        sub = select(Case.id).where(case_clause(scope),
+                                    queue_clause(name, user_id=user_id, roles=roles,
+                                                 limits=limits)).limit(cap + 1).subquery()
+        out[name] = session.execute(select(func.count()).select_from(sub)).scalar_one()
+    return out
+
+
+def overdue_aid_clause(now: dt.date | None = None):
+    now = now or dt.date.today()
+    return and_(AidApplication.status.in_(tuple(AID_FLOW)),
+                AidApplication.status_since < now - dt.timedelta(days=AID_LIMIT_DAYS))
+
+
+# -- hilang kontak ------------------------------------------------------------------
+
+def last_contact_subquery():
+    return (select(Encounter.person_id, func.max(Encounter.waktu).label("last"))
+            .where(Encounter.is_archived.is_(False)).group_by(Encounter.person_id).subquery())
+
+
+def auto_close(session, days: int, now: dt.datetime | None = None) -> list[int]:
+    """Close open cases whose person had no encounter (nor case start) for `days` days."""
+    now = now or now_local()
+    cutoff = now - dt.timedelta(days=days)
+    last = (select(func.max(Encounter.waktu)).where(Encounter.person_id == Case.person_id,
+                                                    Encounter.is_archived.is_(False))
+            .correlate(Case).scalar_subquery())
+    ids = list(session.execute(select(Case.id).where(
+        Case.state.in_(OPEN_STATES), Case.pending_approval.is_(None), Case.opened_at < cutoff,
+        or_(last.is_(None), last < cutoff))).scalars())
+    closed = []
+    for case_id in ids:
+        case = session.get(Case, case_id)
+        try:
+            workflow.apply_transition(session, case, "hilang_kontak", {SYSTEM}, None,
+                                      {"note": f"Tidak ada kontak selama {days} hari"},
+                                      actor_name="sistem")
+            closed.append(case_id)
+        except WorkflowError:
+            continue
+    return closed
+
+
+def reopen_contacted(session) -> list[int]:
+    """Reopen hilang-kontak cases whose person was met after the case was closed."""
+    met = select(Encounter.id).where(Encounter.person_id == Case.person_id,
+                                     Encounter.waktu > Case.closed_at,
+                                     Encounter.is_archived.is_(False)).exists()
+    ids = list(session.execute(select(Case.id).where(Case.state == "hilang_kontak", met)).scalars())
+    for case_id in ids:
+        workflow.apply_transition(session, session.get(Case, case_id), "buka_kembali", {SYSTEM},
+                                  None, {"note": "Ditemui kembali"}, actor_name="sistem")
+    return ids
+
+
+@event.listens_for(Session, "before_flush")
+def _reopen_on_encounter(session, flush_context, instances) -> None:
+    """A new encounter with a person whose case is hilang kontak reopens that case."""
+    person_ids = {o.person_id or (o.person.id if o.person else None)
+                  for o in session.new if isinstance(o, Encounter)} - {None}
+    if not person_ids:
+        return
+    with session.no_autoflush:
+        cases = session.execute(select(Case).where(Case.person_id.in_(person_ids),
+                                                   Case.state == "hilang_kontak")).scalars()
+        now = now_local()
+        for case in cases:
+            before, target = case.state, case.state_before_hilang or "terjangkau"
+            case.state, case.state_since, case.closed_at = target, now, None
+            case.state_before_hilang = None
+            session.add(CaseTransition(case_id=case.id, waktu=now, actor_name="sistem",
+                                       action="buka_kembali", from_state=before, to_state=target,
+                                       note="Ditemui kembali (penjangkauan baru)"))
