@@ -29,6 +29,40 @@ ENCOUNTER_COLUMNS = ["id", "version", "person.id", "waktu", "kelurahan.kode", "k
                      "aktivitas", "kondisi", "hasil", "catatan", "import_ref"]
 
 
+def _valid_pk(pk) -> int | None:
+    """A URL id that is not a positive 62-bit integer matches no record."""
+    try:
+        value = int(pk)
+    except (TypeError, ValueError):
+        return None
+    return value if 0 < value <= 2**62 else None
+
+
+class SafePkApiMixin:
+    """Forged ids (/abc, /-1, /99999999999999999999) answer 404, never 405 or 500.
+
+    FAB routes GET as /<int:pk> (so /abc fell through to the PUT route: 405) and
+    passes huge integers to the database (overflow on PostgreSQL).
+    """
+
+    @expose("/<string:pk>", methods=["GET"])
+    @protect()
+    @safe
+    @permission_name("get")
+    def get_malformed(self, pk):
+        return self.response_404()
+
+    def get_headless(self, pk, **kwargs):
+        if _valid_pk(pk) is None:
+            return self.response_404()
+        return super().get_headless(pk, **kwargs)
+
+    def put_headless(self, pk):
+        if _valid_pk(pk) is None:
+            return self.response_404()
+        return super().put_headless(_valid_pk(pk))
+
+
 class IntakeApiMixin:
     """POST/PUT handled by the intake service, with optimistic locking on PUT."""
 
@@ -48,14 +82,14 @@ class IntakeApiMixin:
         return self.response(status, id=item.id, version=item.version, warnings=list(warnings))
 
 
-class PersonApi(IntakeApiMixin, ModelRestApi):
+class PersonApi(SafePkApiMixin, IntakeApiMixin, ModelRestApi):
     resource_name = "person"
     datamodel = SQLAInterface(Person)
     base_filters = [["id", ClauseFilter, _person_scope]]
     class_permission_name = "PersonApi"
-    method_permission_name = {"get_list": "get", "get": "get", "info": "info", "post": "post",
-                              "put": "put"}
-    include_route_methods = {"get_list", "get", "info", "post", "put"}
+    method_permission_name = {"get_list": "get", "get": "get", "get_malformed": "get",
+                              "info": "info", "post": "post", "put": "put"}
+    include_route_methods = {"get_list", "get", "get_malformed", "info", "post", "put"}
     list_columns = ["id", "nama", "nik", "jenis_kelamin", "tahun_lahir", "kecamatan.kode",
                     "updated_at"]
     show_columns = PERSON_COLUMNS
@@ -85,7 +119,7 @@ class PersonApi(IntakeApiMixin, ModelRestApi):
         data = self._json()
         if not isinstance(data, dict):
             return self.response_400(message="Permintaan harus berupa objek JSON.")
-        item = self.datamodel.get(pk, self._base_filters)
+        item = self.datamodel.get(_valid_pk(pk), self._base_filters) if _valid_pk(pk) else None
         if item is None:
             return self.response_404()
         if self._stale(item, data):
@@ -101,7 +135,7 @@ class PersonApi(IntakeApiMixin, ModelRestApi):
         return self._commit(item, 200, check.warnings)
 
 
-class EncounterApi(IntakeApiMixin, ModelRestApi):
+class EncounterApi(SafePkApiMixin, IntakeApiMixin, ModelRestApi):
     resource_name = "encounter"
     datamodel = SQLAInterface(Encounter)
     base_filters = [["id", ClauseFilter, _encounter_scope]]
@@ -136,7 +170,7 @@ class EncounterApi(IntakeApiMixin, ModelRestApi):
         data = self._json()
         if not isinstance(data, dict):
             return self.response_400(message="Permintaan harus berupa objek JSON.")
-        item = self.datamodel.get(pk, self._base_filters)
+        item = self.datamodel.get(_valid_pk(pk), self._base_filters) if _valid_pk(pk) else None
         if item is None:
             return self.response_404()
         if self._stale(item, data):
@@ -161,10 +195,10 @@ def _int(value) -> int:
         return 0
 
 
-class LembagaApi(ModelRestApi):
+class LembagaApi(SafePkApiMixin, ModelRestApi):
     resource_name = "lembaga"
     datamodel = SQLAInterface(Lembaga)
-    include_route_methods = {"get_list", "get", "info", "post", "put"}
+    include_route_methods = {"get_list", "get", "get_malformed", "info", "post", "put"}
     list_columns = ["id", "nama", "jenis", "alamat", "kelurahan.kode", "latitude", "longitude",
                     "kontak", "jam_buka", "kapasitas", "aktif"]
     show_columns = list_columns
@@ -176,7 +210,15 @@ class LembagaApi(ModelRestApi):
 class WilayahApi(ModelRestApi):
     resource_name = "wilayah"
     datamodel = SQLAInterface(Wilayah)
-    include_route_methods = {"get_list", "get", "info"}
+    include_route_methods = {"get_list", "get", "info", "get_by_kode"}
     list_columns = ["kode", "nama", "level", "parent.kode"]
     show_columns = list_columns
     page_size = 100
+
+    # FAB routes `get` as /<int:pk>; regions are keyed by a Kemendagri code string.
+    @expose("/<string:kode>", methods=["GET"])
+    @protect()
+    @safe
+    @permission_name("get")
+    def get_by_kode(self, kode):
+        return self.get_headless(kode)
