@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session, attributes
 from app.models.audit import AuditLog
 from app.models.base import now_local
 
-SKIPPED_FIELDS = {"updated_at", "version", "created_at", "updated_by_id", "created_by_id"}
+SKIPPED_FIELDS = {"updated_at", "version", "created_at", "updated_by_id", "created_by_id",
+                  "nama_norm", "alias_norm"}
 
 
 def set_actor(session, user_id: int | None, name: str | None) -> None:
@@ -35,7 +36,7 @@ def _plain(value: Any) -> Any:
     if isinstance(value, decimal.Decimal):
         return float(value)
     if hasattr(value, "__table__"):
-        return str(inspect(value).identity)
+        return str(value)
     return value
 
 

@@ -56,3 +56,29 @@ def enum_label(column: str, value) -> str:
 def enum_formatters(*columns: str) -> dict:
     """FAB `formatters_columns` showing Indonesian labels for stored codes."""
     return {c: (lambda v, c=c: enum_label(c, v)) for c in columns}
+
+
+def display(value) -> str:
+    """A value as a person reads it: '-' for unknown, Ya/Tidak, Indonesian dates, lists joined."""
+    import datetime as dt
+
+    from reports import formatting
+
+    if value is None or value == "" or value == []:
+        return "-"
+    if isinstance(value, bool):
+        return "Ya" if value else "Tidak"
+    if isinstance(value, dt.datetime):
+        return formatting.format_datetime(value)
+    if isinstance(value, dt.date):
+        return formatting.format_date(value)
+    if isinstance(value, (list, tuple, set)):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def display_formatters(*columns: str, enums: tuple[str, ...] = ()) -> dict:
+    """Formatters for list/show columns: readable values everywhere, labels for codes."""
+    formatters = {c: display for c in columns}
+    formatters.update(enum_formatters(*enums))
+    return formatters

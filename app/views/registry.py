@@ -23,7 +23,7 @@ from app.services import timeline as timeline_service
 from app.views.base import ArchiveRoutesMixin, CappedCountInterface, ClauseFilter, ScopedModelView
 from app.views.domain_form import DomainFormMixin
 from app.views.forms import encounter_fields, person_fields
-from app.views.labels import ENCOUNTER_LABELS, PERSON_LABELS, enum_formatters
+from app.views.labels import ENCOUNTER_LABELS, PERSON_LABELS, display_formatters
 
 PERSON_FORM_COLUMNS = [
     "nama", "nik", "nik_status", "no_kk", "jenis_kelamin", "tempat_lahir", "tanggal_lahir",
@@ -76,7 +76,12 @@ class PersonView(DomainFormMixin, ArchiveRoutesMixin, ScopedModelView):
     order_columns = ["id", "nama", "tahun_lahir", "updated_at"]
     search_columns = ["nama", "nik", "jenis_kelamin", "nik_status"]
     label_columns = PERSON_LABELS
-    formatters_columns = enum_formatters("jenis_kelamin", "nik_status", "status_dtks")
+    formatters_columns = display_formatters(
+        "nama", "aliases", "nik", "no_kk", "tempat_lahir", "tanggal_lahir", "tahun_lahir",
+        "tahun_lahir_perkiraan", "nama_ibu", "asal_wilayah", "alamat_ktp", "domisili_kelurahan",
+        "kecamatan", "kelurahan", "jenis_ppks", "disabilitas", "catatan_kesehatan", "ciri_fisik",
+        "kontak_keluarga", "persetujuan_oleh", "persetujuan_tanggal", "persetujuan_alasan_tidak",
+        "updated_at", enums=("jenis_kelamin", "nik_status", "status_dtks"))
     add_columns = PERSON_FORM_COLUMNS[:1] + ["alias_text"] + PERSON_FORM_COLUMNS[1:8] + \
         ["perkiraan_umur"] + PERSON_FORM_COLUMNS[8:] + ["photo_upload"] + FIRST_ENCOUNTER
     edit_columns = PERSON_FORM_COLUMNS[:1] + ["alias_text"] + PERSON_FORM_COLUMNS[1:] + ["photo_upload"]
@@ -190,6 +195,7 @@ class PersonView(DomainFormMixin, ArchiveRoutesMixin, ScopedModelView):
                                                       current_scope()),
             counts=timeline_service.encounter_counts(db.session, person.id),
             history=timeline_service.person_history(db.session, person.id),
+            labels=PERSON_LABELS,
         )
 
     show_fieldsets = [
@@ -272,7 +278,9 @@ class EncounterView(DomainFormMixin, ArchiveRoutesMixin, ScopedModelView):
                    "photo_upload"]
     edit_columns = [c for c in add_columns if c != "person_ref"]
     label_columns = ENCOUNTER_LABELS
-    formatters_columns = enum_formatters("sumber", "aktivitas", "hasil")
+    formatters_columns = display_formatters(
+        "waktu", "kelurahan", "kecamatan", "lokasi", "latitude", "longitude", "tim",
+        "petugas_nama", "kondisi", "catatan", "import_ref", enums=("sumber", "aktivitas", "hasil"))
     add_form_extra_fields = {
         **encounter_fields(),
         "person_ref": IntegerField(_l("Nomor data PPKS (#)"), validators=[NumberRange(1)]),
