@@ -21,8 +21,15 @@ SOURCE_LABELS = {"razia": "Razia Satpol PP", "patroli": "Patroli Dinsos",
                  "rujukan": "Rujukan"}
 SPM_GROUP_LABELS = {"disabilitas": "Penyandang disabilitas telantar", "anak": "Anak telantar",
                     "lansia": "Lanjut usia telantar", "gepeng": "Gelandangan dan pengemis"}
-OUTCOME_LABELS = {"rujukan": "Rujukan", "pemulangan": "Pemulangan",
-                  "reunifikasi": "Reunifikasi", "hilang_kontak": "Hilang kontak"}
+OUTCOME_LABELS = {"tujuan_tercapai": "Tujuan layanan tercapai",
+                  "dirujuk_tuntas": "Rujukan (diterima lembaga)",
+                  "dipulangkan": "Pemulangan ke daerah asal", "reunifikasi": "Reunifikasi keluarga",
+                  "meninggal": "Meninggal dunia", "menolak_layanan": "Menolak layanan",
+                  "lainnya": "Lainnya", "hilang_kontak": "Hilang kontak"}
+SPM_INDICATOR = ("Jumlah Warga Negara {g} yang memperoleh rehabilitasi sosial dasar di luar panti")
+SPM_GROUP_INDICATOR = {"disabilitas": "penyandang disabilitas telantar",
+                       "anak": "anak telantar", "lansia": "lanjut usia telantar",
+                       "gepeng": "gelandangan dan pengemis"}
 NO_TYPE = "(Jenis PPKS belum dicatat)"
 NO_AREA = "(Kecamatan belum dicatat)"
 
@@ -84,11 +91,14 @@ def rekap_document(data: dict, period: Period, kecamatan: str | None,
                     t_jenis, t_kec, t_mat, t_src, t_new]
     cases = data.get("cases")
     if cases is not None:
-        blocks.append(Table("Kasus", [Column("Uraian"), Column("Jumlah kasus", "int")],
-                            [["Kasus dibuka", cases["opened"]]]
-                            + [[f"Kasus ditutup: {OUTCOME_LABELS.get(k, k)}", n]
-                               for k, n in sorted(cases["closed"].items())],
-                            title="Kasus dibuka dan ditutup menurut hasil"))
+        closed = sorted(cases["closed"].items())
+        blocks.append(Table(
+            "Kasus", [Column("Uraian"), Column("Jumlah kasus", "int"), Column("Orang unik", "int")],
+            [["Kasus dibuka", cases["opened"], cases["opened_persons"]]]
+            + [[f"Kasus ditutup: {OUTCOME_LABELS.get(k, k)}", v["cases"], v["persons"]]
+               for k, v in closed],
+            total_row=["Jumlah kasus ditutup", sum(v["cases"] for _, v in closed), None],
+            title="Kasus dibuka dan ditutup menurut hasil"))
     if jenis_rows:
         blocks.append(BarChart("PPKS per jenis (orang unik)",
                                [NO_TYPE if k == UNSET else k for k, _ in jenis_rows],
@@ -145,3 +155,72 @@ def render(doc: ReportDocument, fmt: str, config: Mapping[str, Any]) -> bytes:
 def filename(kind: str, period: Period, kecamatan: str | None, fmt: str) -> str:
     area = kecamatan.replace(".", "") if kecamatan else "kota"
     return f"{'laporan-spm' if kind == 'spm' else 'rekap-ppks'}-{period.code}-{area}.{fmt}"
+
+
+def _pct(x: int, y: int) -> float | None:
+    return round(x / y * 100, 2) if y else None
+
+
+def spm_document(data: dict, period: Period, kecamatan: str | None,
+                 kec_names: Mapping[str, str], config: Mapping[str, Any],
+                 kendala: str | None = None, solusi: str | None = None,
+                 generated_at: dt.datetime | None = None) -> ReportDocument:
+    """SPM bidang sosial report laid out like a city e-SPM printout."""
+    groups, targets = data["groups"], data["targets"]
+    order = list(SPM_GROUP_LABELS)
+    rows = [(g, groups.get(g, {}).get("harus", 0), groups.get(g, {}).get("terlayani", 0)) for g in order]
+    t_jenis = Table("Jenis Pelayanan Dasar", [Column("No", "int"), Column("Jenis pelayanan dasar")],
+                    [[i, f"Rehabilitasi sosial dasar {SPM_GROUP_INDICATOR[g]} di luar panti"]
+                     for i, g in enumerate(order, 1)], title="1. Jenis pelayanan dasar")
+    t_target = Table("Target Pencapaian",
+                     [Column("No", "int"), Column("Jenis pelayanan dasar"),
+                      Column("Indikator pencapaian"), Column("Target (%)", "percent")],
+                     [[i, SPM_GROUP_LABELS[g], SPM_INDICATOR.format(g=SPM_GROUP_INDICATOR[g]),
+                       targets.get(g)] for i, g in enumerate(order, 1)],
+                     title="2. Target pencapaian")
+    t_real = Table("Realisasi Pencapaian",
+                   [Column("No", "int"), Column("Indikator SPM"), Column("Terlayani (X)", "int"),
+                    Column("Harus dilayani (Y)", "int"), Column("Belum terlayani", "int"),
+                    Column("Perhitungan X/Y"), Column("Nilai (%)", "percent"),
+                    Column("Capaian thd target (%)", "percent")],
+                   [[i, SPM_INDICATOR.format(g=SPM_GROUP_INDICATOR[g]), x, y, y - x, f"{x}/{y}",
+                     _pct(x, y), _pct(_pct(x, y) or 0, targets[g]) if targets.get(g) and y else None]
+                    for i, (g, y, x) in enumerate(rows, 1)],
+                   total_row=[None, "Jumlah", sum(r[2] for r in rows), sum(r[1] for r in rows),
+                              sum(r[1] - r[2] for r in rows),
+                              f"{sum(r[2] for r in rows)}/{sum(r[1] for r in rows)}",
+                              _pct(sum(r[2] for r in rows), sum(r[1] for r in rows)), None],
+                   title="3. Realisasi pencapaian (kumulatif sejak 1 Januari)")
+    t_srv = Table("Per Layanan", [Column("No", "int"), Column("Kelompok sasaran"),
+                                  Column("Jenis layanan"), Column("Jumlah orang", "int")],
+                  [[i, SPM_GROUP_LABELS.get(g, g), nama, data["services"].get(jid, 0)]
+                   for i, (jid, g, nama) in enumerate(data["layanan"], 1)],
+                  title="4. Penerima per jenis layanan SPM (orang unik)")
+    kname = lambda k: "(Kecamatan belum dicatat)" if k == UNSET else kec_names.get(k, k)  # noqa: E731
+    kec_rows = sorted(data["per_kecamatan"].items(),
+                      key=lambda kv: (order.index(kv[0][0]) if kv[0][0] in order else 99, kname(kv[0][1])))
+    t_kec = Table("Per Kecamatan", [Column("No", "int"), Column("Kelompok sasaran"), Column("Kecamatan"),
+                                    Column("Harus dilayani", "int"), Column("Terlayani", "int"),
+                                    Column("Belum terlayani", "int"), Column("Capaian (%)", "percent")],
+                  [[i, SPM_GROUP_LABELS.get(g, g), kname(k), v["harus"], v["terlayani"],
+                    v["harus"] - v["terlayani"], _pct(v["terlayani"], v["harus"])]
+                   for i, ((g, k), v) in enumerate(kec_rows, 1)],
+                  title="5. Rincian per kecamatan")
+    chart = BarChart("Capaian SPM per kelompok sasaran (%)", [SPM_GROUP_LABELS[g] for g in order],
+                     [("Capaian", [_pct(x, y) or 0 for _, y, x in rows])], value_kind="percent")
+    kendala_blocks = [Paragraph("Kendala:", "heading"), Paragraph(kendala or "-"),
+                      Paragraph("Solusi:", "heading"), Paragraph(solusi or "-")]
+    note = Paragraph(
+        "Catatan: harus dilayani = orang unik (setelah penggabungan data ganda, tidak diarsipkan) "
+        "yang diasesmen sejak 1 Januari sampai akhir bulan laporan membutuhkan rehabilitasi sosial "
+        "dasar di luar panti; terlayani = yang seluruh layanan hasil asesmennya telah diberikan "
+        f"sampai {data['as_of']:%d-%m-%Y}.", style="note")
+    return ReportDocument(
+        title="Laporan Penerapan SPM Bidang Sosial", subtitle="Dinas Sosial Kota Bekasi",
+        period_label=f"Januari - {period_label(period.year, period.month)}",
+        metadata=_meta(period, kecamatan, kec_names) + [("Dasar", "Permensos Nomor 9 Tahun 2018")],
+        sections=[Section(None, [t_jenis, t_target, t_real, chart]),
+                  Section("Rincian", [t_srv, t_kec, note]),
+                  Section("Kendala dan solusi", kendala_blocks)],
+        signature=signature(config, (generated_at or dt.datetime.now()).date()),
+        generated_at=generated_at, orientation="landscape")

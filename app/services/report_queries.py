@@ -13,7 +13,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import and_, distinct, exists, func, literal, select
+from sqlalchemy import and_, case, distinct, exists, func, literal, select
 from sqlalchemy.orm import aliased
 
 from app.models import Encounter, JenisPPKS, Person, Wilayah, person_ppks
@@ -136,13 +136,75 @@ def rekap_ppks(session, period: Period, scope: Scope, kecamatan: str | None = No
     }
 
 
-def case_counts(session, period: Period, scope: Scope, kecamatan: str | None) -> dict | None:
-    """Cases opened and closed in the period by outcome; None until casework exists."""
-    try:
-        from app.services import report_casework
-    except ImportError:
-        return None
-    return report_casework.case_counts(session, period, scope, kecamatan)
+def _case_base(scope: Scope, kecamatan: str | None):
+    """Cases joined to their surviving person (scope, archived, merged, kecamatan)."""
+    from app.models.casework import Case
+
+    cp = aliased(Person)
+    return (select().select_from(Case).join(cp, cp.id == Case.person_id)
+            .join(Person, Person.id == survivor_id(cp)).where(person_filter(scope, kecamatan)))
+
+
+def case_counts(session, period: Period, scope: Scope, kecamatan: str | None) -> dict:
+    """Cases opened, and closed by outcome (alasan terminasi or hilang kontak), in the period."""
+    from app.models.casework import Case
+
+    base = _case_base(scope, kecamatan)
+    opened = session.execute(base.add_columns(func.count(Case.id), func.count(distinct(Person.id)))
+                             .where(Case.opened_at >= period.start, Case.opened_at < period.end)).one()
+    outcome = case((Case.state == "hilang_kontak", literal("hilang_kontak")),
+                   else_=func.coalesce(Case.alasan_terminasi, literal("lainnya")))
+    closed = session.execute(base.add_columns(outcome, func.count(Case.id), func.count(distinct(Person.id)))
+                             .where(Case.closed_at >= period.start, Case.closed_at < period.end)
+                             .group_by(outcome)).all()
+    return {"opened": opened[0], "opened_persons": opened[1],
+            "closed": {k: {"cases": c, "persons": p} for k, c, p in closed}}
+
+
+def spm_report(session, period: Period, scope: Scope, kecamatan: str | None = None) -> dict:
+    """SPM figures year-to-date (1 January .. end of the period's month).
+
+    harus dilayani = unique persons with an assessment dated in that window saying they
+    need basic social rehabilitation outside a panti, per the assessment's SPM group;
+    terlayani = those with such an assessment that is terpenuhi (`spm.terpenuhi_clause`)
+    as of the month's last day.  Per service: unique persons with a delivery of that
+    service in the window.  Targets come from `SpmTarget` of the year.
+    """
+    from app.models import JenisLayanan, SpmTarget
+    from app.models.casework import Assessment, Case, ServiceDelivery
+    from app.services.spm import terpenuhi_clause
+
+    last_day = (period.end - dt.timedelta(days=1)).date()
+    first_day = period.year_start.date()
+    cp = aliased(Person)
+    assessed = (select().select_from(Assessment).join(Case, Case.id == Assessment.case_id)
+                .join(cp, cp.id == Case.person_id).join(Person, Person.id == survivor_id(cp))
+                .where(person_filter(scope, kecamatan), Assessment.butuh_rehab_luar_panti.is_(True),
+                       Assessment.spm_group.isnot(None), Assessment.tanggal >= first_day,
+                       Assessment.tanggal <= last_day))
+    served = func.count(distinct(case((terpenuhi_clause(as_of=last_day), Person.id))))
+    need = func.count(distinct(Person.id))
+    groups = {g: {"harus": y, "terlayani": x} for g, y, x in session.execute(
+        assessed.add_columns(Assessment.spm_group, need, served)
+        .group_by(Assessment.spm_group)).all()}
+    kec_key = func.coalesce(Person.kecamatan_kode, literal(UNSET))
+    per_kec = {(g, k): {"harus": y, "terlayani": x} for g, k, y, x in session.execute(
+        assessed.add_columns(Assessment.spm_group, kec_key, need, served)
+        .group_by(Assessment.spm_group, kec_key)).all()}
+    services = {j: n for j, n in session.execute(
+        select(ServiceDelivery.jenis_layanan_id, func.count(distinct(Person.id)))
+        .select_from(ServiceDelivery).join(Case, Case.id == ServiceDelivery.case_id)
+        .join(cp, cp.id == Case.person_id).join(Person, Person.id == survivor_id(cp))
+        .where(person_filter(scope, kecamatan), ServiceDelivery.tanggal >= first_day,
+               ServiceDelivery.tanggal <= last_day)
+        .group_by(ServiceDelivery.jenis_layanan_id)).all()}
+    layanan = [(j.id, j.spm_group, j.nama) for j in session.execute(
+        select(JenisLayanan).where(JenisLayanan.aktif.is_(True))
+        .order_by(JenisLayanan.spm_group, JenisLayanan.urutan, JenisLayanan.id)).scalars()]
+    targets = {t.spm_group: t.target_persen for t in session.execute(
+        select(SpmTarget).where(SpmTarget.tahun == period.year)).scalars()}
+    return {"groups": groups, "per_kecamatan": per_kec, "services": services,
+            "layanan": layanan, "targets": targets, "as_of": last_day}
 
 
 def kecamatan_names(session) -> dict[str, str]:
