@@ -36,14 +36,17 @@ def select(label, mapping_or_func, *, required=False, description=""):
         options = [(k, v) for k, v in mapping_or_func.items()]
         choices = options if required else [UNKNOWN] + options
     return SelectField(label, choices=choices, widget=Select2Widget(), description=description,
-                       validate_choice=True)
+                       validate_choice=True, default=default)
 
 
 def person_fields() -> dict:
     return {
-        "jenis_kelamin": select(_l("Jenis kelamin"), GENDERS, required=True),
-        "nik_status": select(_l("Status NIK"), NIK_STATUSES, required=True),
-        "status_dtks": select(_l("Status DTKS"), DTKS_STATUSES, required=True),
+        "jenis_kelamin": select(_l("Jenis kelamin"), GENDERS, required=True, default="U"),
+        "nik_status": select(_l("Status NIK"), NIK_STATUSES, required=True,
+                             default="tidak_diketahui",
+                             description=_l("Otomatis 'Ada' bila NIK diisi.")),
+        "status_dtks": select(_l("Status DTKS"), DTKS_STATUSES, required=True,
+                              default="tidak_diketahui"),
         "asal_wilayah_kode": select(_l("Daerah asal"), asal_choices),
         "domisili_kelurahan_kode": select(_l("Kelurahan domisili"), kelurahan_choices),
         "aliases": TextAreaField(
@@ -57,7 +60,7 @@ def person_fields() -> dict:
 def encounter_fields(prefix: str = "") -> dict:
     return {
         f"{prefix}kelurahan_kode": select(_l("Kelurahan lokasi"), kelurahan_choices),
-        f"{prefix}sumber": select(_l("Sumber"), ENCOUNTER_SOURCES, required=True),
+        f"{prefix}sumber": select(_l("Sumber"), ENCOUNTER_SOURCES, required=True, default="patroli"),
         f"{prefix}aktivitas": select(_l("Aktivitas saat ditemui"), ACTIVITIES),
         f"{prefix}hasil": select(_l("Hasil langsung"), OUTCOMES),
     }
