@@ -28,7 +28,7 @@ kecamatan_choices = _wilayah_choices("kecamatan", prefix="32.75.")
 asal_choices = _wilayah_choices("provinsi", "kabkota")
 
 
-def select(label, mapping_or_func, *, required=False, description=""):
+def select(label, mapping_or_func, *, required=False, description="", default=None):
     """A Select2 field from a constants mapping or a lazy choices function."""
     if callable(mapping_or_func):
         choices = mapping_or_func
