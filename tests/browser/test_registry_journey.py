@@ -31,7 +31,7 @@ def _register_through_form(page, name: str, alias: str) -> None:
     expect(page.locator("body")).to_contain_text("Tambah PPKS")
     page.fill("#nama", name)
     page.fill("#alias_text", alias)
-    page.select_option("#jenis_kelamin", "L", force=True)
+    _pick_select2(page, "jenis_kelamin", "Laki-laki")
     page.fill("#perkiraan_umur", "41")
     _pick_select2(page, "enc_kelurahan_kode", "Bekasijaya")
     assert page.eval_on_selector("#enc_kelurahan_kode", "e => e.value") == KELURAHAN
@@ -72,6 +72,12 @@ def test_operator_registers_finds_and_sees_timeline(page, ui_login, tmp_path):
     expect(timeline.first).to_contain_text("Bawah flyover Bekasi Timur")
     expect(timeline.first).to_contain_text("Patroli Dinsos")
     expect(page.locator("#encounter-counts")).to_contain_text("seluruhnya")
+    history = page.locator("#history")
+    expect(history).to_contain_text("dibuat")
+    expect(history).to_contain_text("Jenis kelamin")
+    expect(history).not_to_contain_text("nama_norm")
+    expect(history).to_contain_text("Laki-laki")
+    expect(history).not_to_contain_text("tidak_diketahui")
     page.screenshot(path=str(tmp_path / "3-person-show.png"), full_page=True)
 
     ui_logout(page)
