@@ -83,3 +83,12 @@ ROLE_DESCRIPTIONS = {
 }
 
 BUILTIN_ROLES = ["Admin", *ROLE_PERMISSIONS]
+
+# Reports and dashboard (issue 5): Pimpinan, Operator (and Admin, who holds everything).
+# `can_identifiers` on ReportView = raw exports include NIK/KK and other identifiers.
+_REPORTS = {"DashboardView": ["can_list"],
+            "ReportView": ["can_list", "can_download", "can_archive_file", "can_export"]}
+ROLE_PERMISSIONS["Pimpinan"] = _merge(ROLE_PERMISSIONS["Pimpinan"], _REPORTS,
+                                      {"SpmTargetView": WRITE})
+ROLE_PERMISSIONS["Operator"] = _merge(ROLE_PERMISSIONS["Operator"], _REPORTS,
+                                      {"ReportView": ["can_identifiers"], "SpmTargetView": READ})

@@ -224,3 +224,51 @@ def spm_document(data: dict, period: Period, kecamatan: str | None,
                   Section("Kendala dan solusi", kendala_blocks)],
         signature=signature(config, (generated_at or dt.datetime.now()).date()),
         generated_at=generated_at, orientation="landscape")
+
+
+def export_bytes(session, headers: list[str], query, fmt: str) -> bytes:
+    """Stream a raw export query into CSV or XLSX (write-only workbook) bytes."""
+    import csv
+    import io
+
+    rows = session.execute(query.execution_options(yield_per=2000))
+    if fmt == "csv":
+        buf = io.StringIO()
+        w = csv.writer(buf)
+        w.writerow(headers)
+        for r in rows:
+            w.writerow(["" if v is None else v for v in r])
+        return buf.getvalue().encode("utf-8-sig")
+    from openpyxl import Workbook
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("Data")
+    ws.freeze_panes = "A2"
+    ws.append(headers)
+    for r in rows:
+        ws.append(list(r))
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def archive_report(session, *, kind: str, fmt: str, period: Period, kecamatan: str | None,
+                   content: bytes, name: str, kendala: str | None = None,
+                   solusi: str | None = None, user_id: int | None = None,
+                   user_name: str | None = None):
+    """Keep a generated report for re-download (and audit it)."""
+    import json
+
+    from app.models import ReportArchive
+    from app.services import audit
+
+    rec = ReportArchive(kind=kind, fmt=fmt, period=period.code, kecamatan_kode=kecamatan or None,
+                        parameters=json.dumps({"period": period.code, "kecamatan": kecamatan}),
+                        kendala=kendala, solusi=solusi, filename=name, size_bytes=len(content),
+                        content=content, created_by_id=user_id, created_by_name=user_name)
+    session.add(rec)
+    session.flush()
+    audit.record(session, "report", "report_archive", rec.id,
+                 {"kind": kind, "fmt": fmt, "period": period.code, "kecamatan": kecamatan},
+                 f"Laporan {KINDS.get(kind, kind)} {period.code} dibuat")
+    return rec

@@ -210,3 +210,120 @@ def spm_report(session, period: Period, scope: Scope, kecamatan: str | None = No
 def kecamatan_names(session) -> dict[str, str]:
     return dict(session.execute(
         select(Wilayah.kode, Wilayah.nama).where(Wilayah.level == "kecamatan")).all())
+
+
+def dashboard(session, scope: Scope, now: dt.datetime, overdue_days: int = 30) -> dict:
+    """Dashboard figures, all SQL aggregates within the user's scope."""
+    from app.models.casework import Case
+    from app.services.scope import encounter_clause
+    from app.services.workflow import OPEN_STATES
+
+    month = Period(now.year, now.month)
+    persons = session.scalar(select(func.count()).select_from(Person).where(person_clause(scope)))
+    enc_month = session.scalar(select(func.count(Encounter.id)).where(
+        encounter_clause(scope), Encounter.waktu >= month.start, Encounter.waktu < month.end))
+    met = met_subquery(month.start, month.end)
+    base = select().select_from(met).join(Person, Person.id == met.c.pid).where(
+        person_filter(scope, None))
+    ep = aliased(Person)
+    earlier = exists().where(Encounter.person_id == ep.id, survivor_id(ep) == Person.id,
+                             Encounter.is_archived.is_(False), Encounter.waktu < month.start)
+    met_month = session.scalar(base.add_columns(func.count()))
+    returners = session.scalar(base.add_columns(func.count()).where(earlier))
+    cases = _case_base(scope, None).where(Case.state.in_(sorted(OPEN_STATES)))
+    open_cases = session.scalar(cases.add_columns(func.count(Case.id)))
+    overdue = session.scalar(cases.add_columns(func.count(Case.id)).where(
+        Case.state_since < now - dt.timedelta(days=overdue_days)))
+    spm = spm_report(session, month, scope)
+
+    y_start = dt.datetime(now.year - 1, now.month, 1)  # 12 months back (incl. this one)
+    yr, mo = func.extract("year", Encounter.waktu), func.extract("month", Encounter.waktu)
+    per_month = [(int(y), int(m), n) for y, m, n in session.execute(
+        select(yr, mo, func.count(Encounter.id)).where(
+            encounter_clause(scope), Encounter.waktu >= y_start, Encounter.waktu < month.end)
+        .group_by(yr, mo).order_by(yr, mo)).all()]
+    year = met_subquery(month.year_start, month.end)
+    ybase = select().select_from(year).join(Person, Person.id == year.c.pid).where(
+        person_filter(scope, None))
+    per_jenis = session.execute(
+        ybase.outerjoin(person_ppks, person_ppks.c.person_id == Person.id)
+        .outerjoin(JenisPPKS, JenisPPKS.id == person_ppks.c.jenis_ppks_id)
+        .add_columns(func.coalesce(JenisPPKS.nama, literal(UNSET)), func.count(distinct(Person.id)))
+        .group_by(JenisPPKS.nama).order_by(func.count(distinct(Person.id)).desc())).all()
+    per_kec = session.execute(
+        ybase.outerjoin(Wilayah, Wilayah.kode == Person.kecamatan_kode)
+        .add_columns(func.coalesce(Wilayah.nama, literal(UNSET)), func.count())
+        .group_by(Wilayah.nama).order_by(Wilayah.nama)).all()
+    lat, lng = func.round(Encounter.latitude, 3), func.round(Encounter.longitude, 3)
+    hotspots = session.execute(
+        select(lat, lng, func.count(Encounter.id)).where(
+            encounter_clause(scope), Encounter.latitude.isnot(None), Encounter.longitude.isnot(None),
+            Encounter.waktu >= now - dt.timedelta(days=90))
+        .group_by(lat, lng).order_by(func.count(Encounter.id).desc()).limit(300)).all()
+    return {
+        "persons": persons or 0, "encounters_month": enc_month or 0, "met_month": met_month or 0,
+        "returners_month": returners or 0, "open_cases": open_cases or 0, "overdue_cases": overdue or 0,
+        "overdue_days": overdue_days, "spm": spm, "per_month": per_month,
+        "per_jenis": [(k, n) for k, n in per_jenis], "per_kecamatan": [(k, n) for k, n in per_kec],
+        "hotspots": [(float(a), float(b), n) for a, b, n in hotspots], "month": month,
+    }
+
+
+IDENTIFYING = frozenset({"nik", "no_kk", "nama_ibu", "tanggal_lahir", "alamat_ktp"})
+DATASETS = ("persons", "encounters", "cases", "services")
+
+
+def raw_export(dataset: str, period: Period, scope: Scope, identifiers: bool):
+    """(headers, select) for a raw data export of one period; identifying columns only
+    when `identifiers`.  Rows are streamed by the caller (this is an export, not a report)."""
+    from app.models.casework import Case, ServiceDelivery
+    from app.models import JenisLayanan
+
+    if dataset not in DATASETS:
+        raise PeriodError("Jenis data ekspor tidak dikenal.")
+    if dataset == "persons":
+        met = met_subquery(period.start, period.end)
+        cols = [("id", Person.id), ("nik", Person.nik), ("no_kk", Person.no_kk),
+                ("nama", Person.nama), ("jenis_kelamin", Person.jenis_kelamin),
+                ("tanggal_lahir", Person.tanggal_lahir), ("tahun_lahir", Person.tahun_lahir),
+                ("nama_ibu", Person.nama_ibu), ("alamat_ktp", Person.alamat_ktp),
+                ("kecamatan_kode", Person.kecamatan_kode), ("kelurahan_kode", Person.kelurahan_kode),
+                ("status_dtks", Person.status_dtks)]
+        cols = [(n, c) for n, c in cols if identifiers or n not in IDENTIFYING]
+        q = (select(*[c for _, c in cols]).select_from(met).join(Person, Person.id == met.c.pid)
+             .where(person_filter(scope, None)).order_by(Person.id))
+        return [n for n, _ in cols], q
+    ep = aliased(Person)
+    if dataset == "encounters":
+        cols = [("id", Encounter.id), ("person_id", Person.id), ("waktu", Encounter.waktu),
+                ("sumber", Encounter.sumber), ("kecamatan_kode", Encounter.kecamatan_kode),
+                ("kelurahan_kode", Encounter.kelurahan_kode), ("lokasi", Encounter.lokasi),
+                ("latitude", Encounter.latitude), ("longitude", Encounter.longitude),
+                ("aktivitas", Encounter.aktivitas), ("hasil", Encounter.hasil)]
+        q = (select(*[c for _, c in cols]).select_from(Encounter).join(ep, ep.id == Encounter.person_id)
+             .join(Person, Person.id == survivor_id(ep))
+             .where(person_filter(scope, None), Encounter.is_archived.is_(False),
+                    Encounter.waktu >= period.start, Encounter.waktu < period.end)
+             .order_by(Encounter.waktu, Encounter.id))
+        return [n for n, _ in cols], q
+    if dataset == "cases":
+        cols = [("id", Case.id), ("person_id", Person.id), ("state", Case.state),
+                ("opened_at", Case.opened_at), ("closed_at", Case.closed_at),
+                ("alasan_terminasi", Case.alasan_terminasi), ("kecamatan_kode", Case.kecamatan_kode)]
+        q = (select(*[c for _, c in cols]).select_from(Case).join(ep, ep.id == Case.person_id)
+             .join(Person, Person.id == survivor_id(ep))
+             .where(person_filter(scope, None), Case.opened_at < period.end,
+                    (Case.closed_at.is_(None)) | (Case.closed_at >= period.start))
+             .order_by(Case.id))
+        return [n for n, _ in cols], q
+    cols = [("id", ServiceDelivery.id), ("case_id", ServiceDelivery.case_id), ("person_id", Person.id),
+            ("tanggal", ServiceDelivery.tanggal), ("spm_group", JenisLayanan.spm_group),
+            ("jenis_layanan", JenisLayanan.nama), ("jumlah", ServiceDelivery.jumlah)]
+    q = (select(*[c for _, c in cols]).select_from(ServiceDelivery)
+         .join(JenisLayanan, JenisLayanan.id == ServiceDelivery.jenis_layanan_id)
+         .join(Case, Case.id == ServiceDelivery.case_id).join(ep, ep.id == Case.person_id)
+         .join(Person, Person.id == survivor_id(ep))
+         .where(person_filter(scope, None), ServiceDelivery.tanggal >= period.start.date(),
+                ServiceDelivery.tanggal < period.end.date())
+         .order_by(ServiceDelivery.tanggal, ServiceDelivery.id))
+    return [n for n, _ in cols], q

@@ -1,36 +1,117 @@
 """Name search for the registry: spelling-insensitive and index-backed.
 
 The query is normalised like stored names (`normalize_name`), so "Soedjono"
-finds "Sujono". Starts-with uses the B-tree index on `nama_norm`; contains
-uses a trigram index on PostgreSQL and the FTS5 trigram table on SQLite
-(created by the migration), falling back to LIKE.
+finds "Sujono".  Every branch hits an index (migration b1_search_indexes):
+
+* starts-with ("awal"): B-tree on `nama_norm`/`alias_norm` — a range on
+  SQLite (its LIKE cannot use a B-tree), `LIKE 'x%'` on PostgreSQL
+  (varchar_pattern_ops index);
+* contains ("memuat"), 3+ characters: the FTS5 trigram table
+  `person_name_fts` on SQLite, the pg_trgm GIN indexes on PostgreSQL;
+  shorter queries fall back to LIKE;
+* 6+ digits: NIK / No. KK prefix.
+
+The dialect-specific SQL is chosen at compile time, so `name_clause` needs no
+session and works in any query on Person.
 """
 from __future__ import annotations
 
-from sqlalchemy import exists, false, or_, select, true
+from sqlalchemy import column, false, literal, or_, select, table, true, union
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.types import NullType
 
 from app.models import Person, PersonAlias
+from app.services.names import normalize_name
+
+CONTAINS, STARTS_WITH = "memuat", "awal"
+MIN_TRIGRAM = 3
+_fts = table("person_name_fts", column("name"), column("person_id"))
 
 
-def _escape_like(text: str) -> str:
+def escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def name_clause(query: str | None, mode: str = "memuat") -> ColumnElement[bool]:
-    """WHERE clause for persons whose name or alias matches `query`."""
-    from app.services.names import normalize_name
+def _next_prefix(prefix: str) -> str:
+    """Smallest string greater than every string starting with `prefix`."""
+    return prefix[:-1] + chr(ord(prefix[-1]) + 1)
 
-    text = (query or "").strip()
+
+class _Prefix(ColumnElement):
+    """`col starts with value`: a B-tree range on SQLite, LIKE elsewhere."""
+
+    type = NullType()  # Boolean would render "(...) = 1" on SQLite and defeat the index
+    inherit_cache = False
+
+    def __init__(self, col, value: str):
+        self.col, self.value = col, value
+
+
+@compiles(_Prefix)
+def _prefix_default(element, compiler, **kw):
+    clause = element.col.like(escape_like(element.value) + "%", escape="\\")
+    return compiler.process(clause, **kw)
+
+
+@compiles(_Prefix, "sqlite")
+def _prefix_sqlite(element, compiler, **kw):
+    clause = (element.col >= element.value) & (element.col < _next_prefix(element.value))
+    return compiler.process(clause, **kw)
+
+
+class _Contains(ColumnElement):
+    """`Person.id IN (persons whose name or alias contains norm)`."""
+
+    type = NullType()  # Boolean would render "(...) = 1" on SQLite and defeat the index
+    inherit_cache = False
+
+    def __init__(self, norm: str):
+        self.norm = norm
+
+
+@compiles(_Contains)
+def _contains_default(element, compiler, **kw):
+    pattern = "%" + escape_like(element.norm) + "%"
+    ids = union(
+        select(Person.id).where(Person.nama_norm.like(pattern, escape="\\")),
+        select(PersonAlias.person_id).where(PersonAlias.alias_norm.like(pattern, escape="\\")),
+    )
+    return compiler.process(Person.id.in_(ids), **kw)
+
+
+@compiles(_Contains, "sqlite")
+def _contains_sqlite(element, compiler, **kw):
+    if len(element.norm) < MIN_TRIGRAM:  # the trigram index needs 3 characters
+        return _contains_default(element, compiler, **kw)
+    phrase = '"' + element.norm.replace('"', '""') + '"'
+    ids = select(_fts.c.person_id).where(_fts.c.name.op("MATCH")(literal(phrase)))
+    return compiler.process(Person.id.in_(ids), **kw)
+
+
+def starts_with_clause(norm: str) -> ColumnElement[bool]:
+    ids = union(
+        select(Person.id).where(_Prefix(Person.nama_norm, norm)),
+        select(PersonAlias.person_id).where(_Prefix(PersonAlias.alias_norm, norm)),
+    )
+    return Person.id.in_(ids)
+
+
+def name_clause(query: str | None, mode: str = CONTAINS) -> ColumnElement[bool]:
+    """WHERE clause for persons whose name or alias matches `query`.
+
+    `mode` is "memuat" (contains, default) or "awal" (starts with); a query
+    of 6+ digits is a NIK / No. KK prefix.  Nothing usable matches nothing.
+    """
+    text = (query or "").strip()[:150]
     if not text:
         return true()
     digits = text.replace(" ", "")
     if digits.isdigit() and len(digits) >= 6:
-        return Person.nik.startswith(digits, autoescape=True) | Person.no_kk.startswith(digits, autoescape=True)
+        return or_(_Prefix(Person.nik, digits), _Prefix(Person.no_kk, digits))
     norm = normalize_name(text)
     if not norm:
         return false()
-    pattern = _escape_like(norm) + "%" if mode == "awal" else "%" + _escape_like(norm) + "%"
-    alias_match = exists(select(PersonAlias.id).where(
-        PersonAlias.person_id == Person.id, PersonAlias.alias_norm.like(pattern, escape="\\")))
-    return or_(Person.nama_norm.like(pattern, escape="\\"), alias_match)
+    if mode == STARTS_WITH:
+        return starts_with_clause(norm)
+    return _Contains(norm)

@@ -6,6 +6,8 @@ Every scoped view routes show/edit/actions/related lookups through the same
 """
 from __future__ import annotations
 
+import time
+
 from flask import abort, flash, redirect, request
 from flask_appbuilder import ModelView
 from flask_appbuilder.models.filters import BaseFilter
@@ -20,6 +22,8 @@ from app.extensions import db
 from app.services import archive as archive_service
 
 COUNT_CAP = 100_000
+COUNT_TTL = 30.0
+COUNT_CACHE_MIN = 10_000
 
 
 class ClauseFilter(BaseFilter):
@@ -33,13 +37,33 @@ class ClauseFilter(BaseFilter):
 
 
 class CappedCountInterface(SQLAInterface):
-    """Counts at most COUNT_CAP+1 rows: list pages stay fast on a 1M-row registry."""
+    """Counts at most COUNT_CAP+1 rows: list pages stay fast on a 1M-row registry.
+
+    A capped count of at least COUNT_CACHE_MIN rows for one filter (same SQL
+    and parameters) is cached for COUNT_TTL seconds per process: paging through
+    a big list costs one count; that total may lag new rows by COUNT_TTL.
+    """
+
+    _count_cache: dict = {}
 
     def query_count(self, query, filters=None, select_columns=None) -> int:
         inner = self._apply_inner_all(query, filters, select_columns=None, aliases_mapping={})
         pk = self.obj.__mapper__.primary_key[0]
         sub = inner.with_entities(pk).order_by(None).limit(COUNT_CAP + 1).subquery()
-        return self.session.query(func.count()).select_from(sub).scalar()
+        count_query = self.session.query(func.count()).select_from(sub)
+        compiled = count_query.statement.compile(self.session.get_bind())
+        key = (str(self.session.get_bind().url), str(compiled),
+               tuple(sorted((k, str(v)) for k, v in compiled.params.items())))
+        hit = self._count_cache.get(key)
+        now = time.monotonic()
+        if hit is not None and now - hit[0] < COUNT_TTL:
+            return hit[1]
+        value = count_query.scalar()
+        if value >= COUNT_CACHE_MIN:  # small counts are cheap and stay exact
+            if len(self._count_cache) > 1000:
+                self._count_cache.clear()
+            self._count_cache[key] = (now, value)
+        return value
 
 
 def safe_pk(pk) -> int:

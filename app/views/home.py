@@ -17,6 +17,8 @@ class HomeIndexView(IndexView):
         user = getattr(g, "user", None)
         if user is None or not user.is_authenticated:
             return redirect(url_for("AuthDBView.login"))
+        if self.appbuilder.sm.has_access("can_list", "DashboardView"):
+            return redirect(url_for("DashboardView.list"))  # Pimpinan/Operator home (issue 5)
         summary = home_summary.summary(db.session, current_scope())
         return self.render_template(self.index_template, appbuilder=self.appbuilder,
                                     summary=summary)

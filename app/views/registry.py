@@ -36,6 +36,20 @@ FIRST_ENCOUNTER = ["enc_waktu", "enc_kelurahan_kode", "enc_lokasi", "enc_sumber"
                    "enc_aktivitas", "enc_hasil", "enc_kondisi"]
 
 
+_WILAYAH_NAMA: dict[str, str] = {}
+
+
+def _wilayah_nama(kode: str | None) -> str:
+    """Wilayah name by code from a per-process map (master data, loaded once)."""
+    if not kode:
+        return ""
+    if kode not in _WILAYAH_NAMA:
+        from app.models import Wilayah
+
+        _WILAYAH_NAMA.update(db.session.execute(db.select(Wilayah.kode, Wilayah.nama)).all())
+    return _WILAYAH_NAMA.get(kode, kode)
+
+
 def _person_scope():
     return scope_rules.person_clause(current_scope())
 
@@ -71,8 +85,8 @@ class PersonView(DomainFormMixin, ArchiveRoutesMixin, ScopedModelView):
     edit_title = _l("Ubah Data PPKS")
     list_template = "palu/person_list.html"
     show_template = "palu/person_show.html"
-    # "kecamatan.nama" (dotted) is fetched by a join in the page query: no N+1.
-    list_columns = ["id", "nama", "jenis_kelamin", "tahun_lahir", "nik_status", "kecamatan.nama",
+    # The kecamatan name comes from a cached code->name map: no query per row (N+1).
+    list_columns = ["id", "nama", "jenis_kelamin", "tahun_lahir", "nik_status", "kecamatan_kode",
                     "updated_at"]
     order_columns = ["id", "nama", "tahun_lahir", "updated_at"]
     search_columns = ["nama", "nik", "jenis_kelamin", "nik_status"]

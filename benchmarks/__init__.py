@@ -1,0 +1,1 @@
+"""Bounded benchmarks for the registry (see docs/performance.md)."""

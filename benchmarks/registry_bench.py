@@ -1,0 +1,121 @@
+"""Server time of the registry screens on a bulk-loaded database.
+
+    .venv/bin/python -m benchmarks.registry_bench \
+        --db sqlite:////work/main/benchmarks/results/bench_1m.db [--repeat 30]
+
+Requests run through the Flask test client (full stack: login session, FAB
+view, templates), logged in as `operator` (citywide) and `pilar.bekasitimur`
+(scoped to Bekasi Timur).  After warm-up, each case is timed --repeat times;
+the median and p95 wall time and the SQL statements per request (engine event
+counter) are printed as a Markdown table.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TARGETS = {"list": 30, "search": 50, "show": 30}
+
+
+def make_app(url: str):
+    sys.path.insert(0, str(ROOT))
+    from app import create_app
+
+    return create_app("config", SQLALCHEMY_DATABASE_URI=url, TESTING=True,
+                      WTF_CSRF_ENABLED=False, AUTH_RATE_LIMITED=False, RATELIMIT_ENABLED=False)
+
+
+def timeline_person(app) -> int:
+    from sqlalchemy import text
+
+    from app.extensions import db
+    from benchmarks.bulk_load import TIMELINE_NIK
+
+    with app.app_context():
+        pid = db.session.execute(text("SELECT id FROM person WHERE nik = :n"),
+                                 {"n": TIMELINE_NIK}).scalar()
+        db.session.remove()
+    if pid is None:
+        sys.exit("Orang linimasa tidak ditemukan: muat data dengan benchmarks.bulk_load.")
+    return pid
+
+
+def cases(pid: int) -> list[tuple[str, str, str, str]]:
+    """(label, kind, user, url)."""
+    p = "/personview"
+    return [
+        ("list page 1", "list", "operator", f"{p}/list/"),
+        ("list page 1000", "list", "operator", f"{p}/list/?page_PersonView=999"),
+        ("list page 1 (Bekasi Timur, pilar)", "list", "pilar.bekasitimur", f"{p}/list/"),
+        ("search contains 'sujono'", "search", "operator", f"{p}/list/?q=sujono&cara=memuat"),
+        ("search variant 'Soedjono'", "search", "operator", f"{p}/list/?q=Soedjono&cara=memuat"),
+        ("search starts-with 'sri'", "search", "operator", f"{p}/list/?q=sri&cara=awal"),
+        ("search contains 'wati' (pilar)", "search", "pilar.bekasitimur",
+         f"{p}/list/?q=wati&cara=memuat"),
+        ("search NIK prefix", "search", "operator", f"{p}/list/?q=32750000012"),
+        ("show, 60-encounter timeline", "show", "operator", f"{p}/show/{pid}"),
+    ]
+
+
+def run(url: str, repeat: int, warmup: int) -> list[dict]:
+    from sqlalchemy import event
+
+    from app.extensions import db
+
+    app = make_app(url)
+    pid = timeline_person(app)
+    password = os.environ.get("DEMO_PASSWORD", app.config["DEMO_PASSWORD"])
+    clients = {}
+    for user in ("operator", "pilar.bekasitimur"):
+        c = app.test_client()
+        r = c.post("/login/", data={"username": user, "password": password})
+        if r.status_code != 302:
+            sys.exit(f"Login gagal untuk {user}.")
+        clients[user] = c
+    with app.app_context():
+        engine = db.engine
+    counter = {"n": 0}
+    event.listen(engine, "before_cursor_execute", lambda *a, **k: counter.__setitem__(
+        "n", counter["n"] + 1))
+    results = []
+    for label, kind, user, path in cases(pid):
+        c = clients[user]
+        for _ in range(warmup):
+            assert c.get(path).status_code == 200, path
+        times = []
+        for _ in range(repeat):
+            counter["n"] = 0
+            t = time.perf_counter()
+            r = c.get(path)
+            times.append((time.perf_counter() - t) * 1000)
+            assert r.status_code == 200, (path, r.status_code)
+        times.sort()
+        results.append({"label": label, "kind": kind, "median": statistics.median(times),
+                        "p95": times[max(0, int(round(0.95 * len(times))) - 1)],
+                        "sql": counter["n"], "target": TARGETS[kind]})
+    return results
+
+
+def main(argv=None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--db", required=True)
+    ap.add_argument("--repeat", type=int, default=30)
+    ap.add_argument("--warmup", type=int, default=3)
+    args = ap.parse_args(argv)
+    results = run(args.db, args.repeat, args.warmup)
+    print(f"\n{args.db} ({args.repeat} requests each, after {args.warmup} warm-up)\n")
+    print("| case | median ms | p95 ms | SQL/request | target ms | ok |")
+    print("|---|---:|---:|---:|---:|---|")
+    for r in results:
+        ok = "yes" if r["median"] <= r["target"] else "NO"
+        print(f"| {r['label']} | {r['median']:.1f} | {r['p95']:.1f} | {r['sql']} | "
+              f"{r['target']} | {ok} |")
+
+
+if __name__ == "__main__":
+    main()
