@@ -92,3 +92,19 @@ ROLE_PERMISSIONS["Pimpinan"] = _merge(ROLE_PERMISSIONS["Pimpinan"], _REPORTS,
                                       {"SpmTargetView": WRITE})
 ROLE_PERMISSIONS["Operator"] = _merge(ROLE_PERMISSIONS["Operator"], _REPORTS,
                                       {"ReportView": ["can_identifiers"], "SpmTargetView": READ})
+
+# Casework (issue 4): Pekerja Sosial full casework; Pimpinan reads and approves
+# (the workflow table limits its transitions to approvals); Operator reads and
+# records services; Satpol PP and Pilar Sosial have no casework access.
+_CASE_READ = {"CaseView": READ, "CaseApi": ["can_get"]}
+_CASEWORK = {
+    "Pekerja Sosial": _merge(_CASE_READ, {"CaseApi": ["can_post"], "CaseworkView": [
+        "can_case", "can_transition", "can_record", "can_service", "can_document", "can_queue",
+        "can_open"]}),
+    "Pimpinan": _merge(_CASE_READ, {"CaseApi": ["can_post"], "CaseworkView": [
+        "can_case", "can_transition", "can_document", "can_queue"]}),
+    "Operator": _merge(_CASE_READ, {"CaseworkView": [
+        "can_case", "can_service", "can_document", "can_queue"]}),
+}
+for _role, _perms in _CASEWORK.items():
+    ROLE_PERMISSIONS[_role] = _merge(ROLE_PERMISSIONS[_role], _perms)

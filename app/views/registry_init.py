@@ -55,5 +55,6 @@ CAPABILITY_VIEW_MODULES = [
     # "app.views.identity", "app.views.casework", "app.views.reports" are added here
     # by their capabilities, in menu order.
     "app.views.dashboard",
+    "app.views.casework",
     "app.views.reports",
 ]

@@ -1,0 +1,207 @@
+"""Casework screens: case list (scoped ModelView), case page with the allowed
+transition buttons, record forms, documents, and the work queues.
+
+Thin: every change goes through `services.workflow` / `services.casework`;
+every lookup re-checks the scope rule (`casework.case_clause`).
+"""
+from __future__ import annotations
+
+from flask import Response, abort, current_app, flash, g, redirect, request, url_for
+from flask_appbuilder import BaseView
+from flask_appbuilder.baseviews import expose
+from flask_appbuilder.security.decorators import has_access
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Case, JenisLayanan, Lembaga
+from app.security import current_scope
+from app.services import casework, casework_docs, spm, workflow
+from app.services.audit import set_actor
+from app.views.base import CappedCountInterface, ClauseFilter, ScopedModelView, safe_pk
+
+CASE_LABELS = {"id": _l("No."), "person": _l("PPKS"), "state": _l("Status"),
+               "opened_at": _l("Dibuka"), "state_since": _l("Sejak"),
+               "pending_approval": _l("Menunggu persetujuan"), "closed_at": _l("Ditutup")}
+
+
+def _case_scope():
+    return casework.case_clause(current_scope())
+
+
+def _roles() -> set[str]:
+    return {r.name for r in g.user.roles}
+
+
+def _actor():
+    set_actor(db.session, g.user.id, g.user.username)
+    return g.user.id, g.user.username
+
+
+def load_case(pk) -> Case:
+    case = db.session.execute(select(Case).where(Case.id == safe_pk(pk), _case_scope())).scalar()
+    if case is None:
+        abort(404)
+    return case
+
+
+class CaseView(ScopedModelView):
+    """Daftar kasus (read-only list; the case page is CaseworkView.case)."""
+
+    datamodel = CappedCountInterface(Case)
+    base_filters = [["id", ClauseFilter, _case_scope]]
+    base_permissions = ["can_list", "can_show"]
+    list_title = _l("Daftar Kasus")
+    show_title = _l("Kasus")
+    list_columns = ["id", "person", "state", "pending_approval", "state_since", "opened_at"]
+    show_columns = list_columns + ["closed_at"]
+    search_columns = ["state", "pending_approval"]
+    order_columns = ["id", "state_since", "opened_at"]
+    label_columns = CASE_LABELS
+    formatters_columns = {"state": lambda v: workflow.STATES.get(v, v),
+                          "id": lambda v: f"KASUS-{v:06d}"}
+
+
+class CaseworkView(BaseView):
+    """Case page, transitions, records, documents and queues."""
+
+    route_base = "/kasus"
+    default_view = "queue"
+    base_permissions = ["can_case", "can_transition", "can_record", "can_document", "can_queue",
+                        "can_open", "can_service"]
+
+    @expose("/antrean/")
+    @expose("/antrean/<name>")
+    @has_access
+    def queue(self, name="saya"):
+        if name not in casework.QUEUES:
+            abort(404)
+        roles, page = _roles(), max(0, request.args.get("page", 0, type=int) or 0)
+        clause = casework.queue_clause(name, user_id=g.user.id, roles=roles,
+                                       limits=current_app.config.get("KASUS_BATAS_HARI"))
+        cases = db.session.execute(select(Case).where(_case_scope(), clause)
+                                   .order_by(Case.state_since).offset(page * 25).limit(25)).scalars().all()
+        counts = casework.queue_counts(db.session, current_scope(), user_id=g.user.id, roles=roles,
+                                       limits=current_app.config.get("KASUS_BATAS_HARI"))
+        return self.render_template("palu/case_queue.html", cases=cases, name=name, page=page,
+                                    counts=counts, queues=casework.QUEUES, states=workflow.STATES)
+
+    @expose("/buka/<person_id>", methods=["POST"])
+    @has_access
+    def open(self, person_id):
+        actor_id, actor_name = _actor()
+        try:
+            case = casework.open_case(db.session, safe_pk(person_id), actor_id, worker_id=actor_id,
+                                      actor_name=actor_name, scope=current_scope())
+        except casework.CaseworkError as err:
+            db.session.rollback()
+            flash(str(err), "danger")
+            return redirect(request.referrer or url_for("CaseView.list"))
+        db.session.commit()
+        return redirect(url_for("CaseworkView.case", pk=case.id))
+
+    @expose("/<pk>")
+    @has_access
+    def case(self, pk):
+        case = load_case(pk)
+        a = case.latest_assessment
+        return self.render_template(
+            "palu/case_show.html", case=case, states=workflow.STATES,
+            actions=workflow.available_actions(case, _roles()), assessment=a,
+            terpenuhi=a is not None and spm.is_terpenuhi(db.session, a),
+            missing=spm.missing_services(db.session, a) if a else [],
+            alasan=workflow.ALASAN_TERMINASI,
+            layanan=db.session.execute(select(JenisLayanan).where(JenisLayanan.aktif.is_(True))
+                                       .order_by(JenisLayanan.spm_group, JenisLayanan.urutan)).scalars().all(),
+            lembaga=db.session.execute(select(Lembaga).where(Lembaga.aktif.is_(True))
+                                       .order_by(Lembaga.nama)).scalars().all())
+
+    @expose("/<pk>/transisi", methods=["POST"])
+    @has_access
+    def transition(self, pk):
+        case = load_case(pk)
+        actor_id, actor_name = _actor()
+        try:
+            workflow.apply_transition(db.session, case, request.form.get("action", ""), _roles(),
+                                      actor_id, request.form.to_dict(), actor_name=actor_name,
+                                      expected_version=request.form.get("version", type=int))
+            db.session.commit()
+            flash(_("Tindakan berhasil dicatat."), "success")
+        except workflow.WorkflowError as err:
+            db.session.rollback()
+            flash(str(err), "danger")
+        return redirect(url_for("CaseworkView.case", pk=pk))
+
+    @expose("/<pk>/catat/<kind>", methods=["POST"])
+    @has_access
+    def record(self, pk, kind):
+        case = load_case(pk)
+        actor_id, actor_name = _actor()
+        form = request.form.to_dict()
+        try:
+            if kind == "asesmen":
+                form["layanan_ids"] = request.form.getlist("layanan_ids")
+                casework.save_assessment(db.session, case, form, actor_id)
+            elif kind == "rujukan":
+                casework.add_referral(db.session, case, form)
+            elif kind == "pemulangan":
+                casework.add_pemulangan(db.session, case, form)
+            elif kind == "status_rujukan":
+                ref = next((r for r in case.referrals if str(r.id) == form.get("referral_id")), None)
+                if ref is None:
+                    abort(404)
+                casework.set_referral_status(db.session, ref, form.get("status", ""))
+            else:
+                abort(404)
+            db.session.commit()
+            flash(_("Data tersimpan."), "success")
+        except (casework.CaseworkError, ValueError) as err:
+            db.session.rollback()
+            flash(str(err), "danger")
+        return redirect(url_for("CaseworkView.case", pk=pk))
+
+    @expose("/<pk>/layanan", methods=["POST"])
+    @has_access
+    def service(self, pk):
+        """Record a delivered SPM service (also open to Operator)."""
+        case = load_case(pk)
+        actor_id, actor_name = _actor()
+        try:
+            casework.add_service(db.session, case, request.form.to_dict(), actor_id, actor_name)
+            db.session.commit()
+            flash(_("Layanan tercatat."), "success")
+        except (casework.CaseworkError, ValueError) as err:
+            db.session.rollback()
+            flash(str(err), "danger")
+        return redirect(url_for("CaseworkView.case", pk=pk))
+
+    @expose("/<pk>/dokumen/<kind>")
+    @expose("/<pk>/dokumen/<kind>/<int:item>")
+    @has_access
+    def document(self, pk, kind, item=None):
+        case = load_case(pk)
+        if kind == "dosier":
+            pdf = casework_docs.dossier(case, case.person.encounters[:50], [], current_app.config)
+        elif kind == "rujukan":
+            ref = next((r for r in case.referrals if r.id == item), None) or abort(404)
+            pdf = casework_docs.referral_letter(case, ref, current_app.config)
+        elif kind == "berita-acara":
+            p = next((p for p in case.pemulangan if p.id == item), None) or abort(404)
+            pdf = casework_docs.berita_acara(case, p, current_app.config)
+        else:
+            abort(404)
+        return Response(pdf, mimetype="application/pdf", headers={
+            "Content-Disposition": f'inline; filename="{kind}-{case.id}.pdf"'})
+
+
+def register(appbuilder) -> None:
+    from app.api.casework import CaseApi
+
+    cat = dict(category="Casework", category_label=_l("Penanganan Kasus"), category_icon="fa-briefcase")
+    appbuilder.add_view(CaseView, "Cases", label=_l("Daftar Kasus"), icon="fa-folder-open", **cat)
+    appbuilder.add_view_no_menu(CaseworkView)
+    for name, label in casework.QUEUES.items():
+        appbuilder.add_link(f"Queue {name}", label=_l(label), href=f"/kasus/antrean/{name}",
+                            icon="fa-inbox", category="Casework")
+    appbuilder.add_api(CaseApi)
