@@ -22,8 +22,11 @@ def _render(code: int, message: str | None = None):
     text = message or _(MESSAGES.get(code, MESSAGES[500]))
     if request.path.startswith("/api/"):
         return {"message": text}, code
-    from flask import current_app
+    from flask import current_app, g
+    from flask_login import current_user
 
+    if not hasattr(g, "user"):  # errors raised before FAB's user loader (e.g. CSRF)
+        g.user = current_user
     appbuilder = current_app.appbuilder
     return render_template("palu/error.html", code=code, message=text, appbuilder=appbuilder,
                            base_template=appbuilder.base_template), code
