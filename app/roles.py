@@ -108,3 +108,17 @@ _CASEWORK = {
 }
 for _role, _perms in _CASEWORK.items():
     ROLE_PERMISSIONS[_role] = _merge(ROLE_PERMISSIONS[_role], _perms)
+
+# Identity (issue 3): search-before-create, duplicate review, merge/unmerge, import, repeats.
+# Operator and Pekerja Sosial review, merge, unmerge and import; Pimpinan reads the lists;
+# Satpol PP and Pilar Sosial use the search-before-create intake in their own area.
+_IDENTITY_READ = {"ReviewView": ["can_list", "can_pair", "can_merges"],
+                  "RepeatsView": ["can_list", "can_encounters"]}
+_IDENTITY_WORK = _merge(_IDENTITY_READ, {
+    "IntakeView": ["can_index"],
+    "ReviewView": ["can_decide", "can_merge", "can_unmerge"],
+})
+for _role, _perms in {"Operator": _IDENTITY_WORK, "Pekerja Sosial": _IDENTITY_WORK,
+                      "Pimpinan": _IDENTITY_READ, "Satpol PP": {"IntakeView": ["can_index"]},
+                      "Pilar Sosial": {"IntakeView": ["can_index"]}}.items():
+    ROLE_PERMISSIONS[_role] = _merge(ROLE_PERMISSIONS[_role], _perms)

@@ -303,3 +303,104 @@ def _scan_candidates(session, rec, scope) -> set[int]:
 
 def last_scan_start(session) -> dt.datetime | None:
     return session.scalar(select(func.max(DedupScan.started_at)).where(DedupScan.finished_at.is_not(None)))
+
+
+# ----------------------------------------------------------------- proof of repeats
+
+def frequent_persons(session, scope: Scope, since: dt.date | None = None, until: dt.date | None = None,
+                     kecamatan: str | None = None, limit: int = 50) -> list:
+    """Most frequently met persons ("sering terjaring"): (Person, count, first, last), visible only."""
+    from app.services.scope import encounter_clause
+
+    q = (select(Encounter.person_id, func.count().label("n"), func.min(Encounter.waktu).label("first"),
+                func.max(Encounter.waktu).label("last"))
+         .join(Person, Person.id == Encounter.person_id)
+         .where(encounter_clause(scope), person_clause(scope)))
+    if since:
+        q = q.where(Encounter.waktu >= dt.datetime.combine(since, dt.time()))
+    if until:
+        q = q.where(Encounter.waktu < dt.datetime.combine(until + dt.timedelta(days=1), dt.time()))
+    if kecamatan:
+        q = q.where(Encounter.kecamatan_kode == kecamatan)
+    rows = session.execute(q.group_by(Encounter.person_id).having(func.count() > 1)
+                           .order_by(func.count().desc(), Encounter.person_id).limit(limit)).all()
+    persons = {p.id: p for p in session.scalars(select(Person).where(Person.id.in_([r.person_id for r in rows])))}
+    back = returners(session, [r.person_id for r in rows])
+    return [(persons[r.person_id], r.n, r.first, r.last, back.get(r.person_id)) for r in rows]
+
+
+def returners(session, person_ids) -> dict[int, str]:
+    """Why each person counts as a returner: met again after a service, or after the first month."""
+    ids = list(person_ids)
+    out: dict[int, str] = {}
+    if not ids:
+        return out
+    for pid, first, last in session.execute(
+            select(Encounter.person_id, func.min(Encounter.waktu), func.max(Encounter.waktu))
+            .where(Encounter.person_id.in_(ids), Encounter.is_archived.is_(False))
+            .group_by(Encounter.person_id)):
+        if first and last and last - first > dt.timedelta(days=30):
+            out[pid] = "terjaring lagi setelah bulan pertama"
+    try:
+        from app.models.casework import Case, ServiceDelivery
+    except ImportError:  # casework not installed
+        return out
+    served = session.execute(
+        select(Case.person_id, func.min(ServiceDelivery.tanggal))
+        .join(ServiceDelivery, ServiceDelivery.case_id == Case.id)
+        .where(Case.person_id.in_(ids)).group_by(Case.person_id)).all()
+    for pid, first_service in served:
+        later = session.scalar(select(func.count()).select_from(Encounter).where(
+            Encounter.person_id == pid, Encounter.is_archived.is_(False),
+            Encounter.waktu > dt.datetime.combine(first_service, dt.time(23, 59))))
+        if later:
+            out[pid] = "terjaring lagi setelah mendapat layanan"
+    return out
+
+
+def search_encounters(session, scope: Scope, *, kelurahan: str | None = None, kecamatan: str | None = None,
+                      lokasi: str | None = None, since: dt.date | None = None, until: dt.date | None = None,
+                      limit: int = 200) -> list:
+    """Encounters by place and date range (visible only), newest first: (Encounter, kelurahan name)."""
+    from app.services.scope import encounter_clause
+
+    q = (select(Encounter, Wilayah.nama).outerjoin(Wilayah, Wilayah.kode == Encounter.kelurahan_kode)
+         .join(Person, Person.id == Encounter.person_id)
+         .where(encounter_clause(scope), Person.merged_into_id.is_(None)))
+    if kelurahan:
+        q = q.where(Encounter.kelurahan_kode == kelurahan)
+    if kecamatan:
+        q = q.where(Encounter.kecamatan_kode == kecamatan)
+    if lokasi:
+        q = q.where(func.lower(Encounter.lokasi).contains(lokasi.strip().lower()))
+    if since:
+        q = q.where(Encounter.waktu >= dt.datetime.combine(since, dt.time()))
+    if until:
+        q = q.where(Encounter.waktu < dt.datetime.combine(until + dt.timedelta(days=1), dt.time()))
+    return session.execute(q.order_by(Encounter.waktu.desc(), Encounter.id.desc()).limit(limit)).all()
+
+
+def gate_new_person(session, person_data: dict, encounter_data: dict | None, scope: Scope,
+                    confirm_new: bool) -> dict | None:
+    """Search-before-create for the API: None to go ahead, else a 409 body with candidates."""
+    data = dict(person_data)
+    if encounter_data and encounter_data.get("kelurahan_kode"):
+        data.setdefault("kelurahan_kode", encounter_data["kelurahan_kode"])
+    found = find_candidates(session, data, scope)
+    if any(c.decisive for c in found):
+        return {"message": "Orang ini sudah terdaftar (NIK sama). Tambahkan penjangkauan pada data tersebut.",
+                "candidates": [c.as_dict() for c in found]}
+    if found and not confirm_new:
+        return {"message": "Ada data yang mirip. Periksa kandidat; kirim ulang dengan \"confirm_new\": true "
+                           "jika memang orang baru.", "candidates": [c.as_dict() for c in found]}
+    return None
+
+
+def queue_candidates(session, person_id: int, candidates, source: str) -> int:
+    """Put a confirmed-new person and its near matches into the review queue."""
+    n = 0
+    for c in candidates:
+        if c.person_id != person_id and upsert_pair(session, person_id, c.person_id, c.score,
+                                                    c.probability, c.reasons, source):
+            n += 1
+    return n

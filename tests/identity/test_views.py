@@ -1,0 +1,106 @@
+"""Web flows: search-before-create intake, review queue, merge/unmerge, repeats; roles and areas."""
+from sqlalchemy import select
+
+from app.models import CandidatePair, Encounter, MergeRecord, Person
+from app.services import dedup
+from tests.identity.helpers import letters, nik
+
+
+def test_intake_shows_candidates_then_adds_encounter(login, make_person, session_ctx):
+    tag = letters()
+    pid = make_person(nama=f"Muhammad Soedjono {tag}", tahun_lahir=1975)
+    c = login("operator")
+    r = c.post("/intake/", data={"nama": f"Moch Sujono {tag}", "perkiraan_umur": "50",
+                                 "kelurahan_kode": "32.75.01.1001", "action": "cari"})
+    assert r.status_code == 200
+    html = r.get_data(as_text=True)
+    assert f"#{pid}" in html and "nama mirip" in html
+    r = c.post("/intake/", data={"nama": f"Moch Sujono {tag}", "kelurahan_kode": "32.75.01.1001",
+                                 "lokasi": "Lampu merah", "action": "tambah", "person_id": str(pid)})
+    assert r.status_code == 302 and f"/show/{pid}" in r.headers["Location"]
+    with session_ctx() as s:
+        assert s.scalar(select(Encounter.id).where(Encounter.person_id == pid,
+                                                   Encounter.lokasi == "Lampu merah"))
+
+
+def test_intake_confirm_new_queues_pair_and_decisive_is_refused(login, make_person, session_ctx):
+    tag, n = letters(), nik()
+    pid = make_person(nama=f"Suparman {tag}", nik=n)
+    c = login("peksos")
+    r = c.post("/intake/", data={"nama": f"Soeparman {tag}", "kelurahan_kode": "32.75.01.1001",
+                                 "action": "baru"})
+    assert r.status_code == 302
+    new_id = int(r.headers["Location"].rstrip("/").rsplit("/", 1)[1])
+    with session_ctx() as s:
+        a, b = dedup.ordered(pid, new_id)
+        pair = s.scalar(select(CandidatePair).where(CandidatePair.person_a_id == a,
+                                                    CandidatePair.person_b_id == b))
+        assert pair is not None and pair.status == "baru" and pair.source == "intake"
+        count = s.scalar(select(Person.id).order_by(Person.id.desc()).limit(1))
+    r = c.post("/intake/", data={"nama": "Siapa Saja", "nik": n, "action": "baru"})
+    assert r.status_code == 200 and "NIK yang sama" in r.get_data(as_text=True)
+    with session_ctx() as s:
+        assert s.scalar(select(Person.id).order_by(Person.id.desc()).limit(1)) == count
+
+
+def test_review_merge_unmerge_via_web_and_permissions(login, make_person, session_ctx):
+    tag = letters()
+    a = make_person(nama=f"Ketut Wiryawan {tag}", tahun_lahir=1980)
+    b = make_person(kelurahan="32.75.01.1002", nama=f"Wiryawan {tag}", tahun_lahir=1981)
+    with session_ctx() as s:
+        dedup.upsert_pair(s, a, b, 12.0, 0.99, ["nama mirip"], "scan")
+        s.commit()
+        pair_id = s.scalar(select(CandidatePair.id).where(CandidatePair.person_a_id == min(a, b),
+                                                          CandidatePair.person_b_id == max(a, b)))
+    pim = login("pimpinan")
+    assert pim.get("/review/").status_code == 200
+    assert pim.get(f"/review/pair/{pair_id}").status_code == 200
+    assert pim.post(f"/review/merge/{pair_id}", data={}).status_code == 403
+    assert login("satpolpp").get("/review/").status_code == 403
+    assert login("pilar.jatiasih").get(f"/review/pair/{pair_id}").status_code == 403
+    op = login("operator")
+    r = op.get("/review/")
+    assert f"/review/pair/{pair_id}" in r.get_data(as_text=True)
+    r = op.post(f"/review/merge/{pair_id}", data={"survivor": "a", "f_nama": "b", "note": "uji"})
+    assert r.status_code == 302
+    with session_ctx() as s:
+        pa, pb = s.get(Person, min(a, b)), s.get(Person, max(a, b))
+        assert pb.merged_into_id == pa.id and pa.nama == (f"Wiryawan {tag}" if b > a else f"Ketut Wiryawan {tag}")
+        rec_id = s.scalar(select(MergeRecord.id).where(MergeRecord.merged_id == pb.id))
+    assert op.get(f"/personview/show/{max(a, b)}").status_code == 302  # tombstone redirects
+    assert op.get(f"/review/pair/{pair_id}").status_code == 404  # merged pairs leave the queue
+    assert f"/review/unmerge/{rec_id}" in op.get("/review/merges/").get_data(as_text=True)
+    assert pim.post(f"/review/unmerge/{rec_id}", data={}).status_code == 403
+    assert op.post(f"/review/unmerge/{rec_id}", data={"note": "keliru"}).status_code == 302
+    with session_ctx() as s:
+        assert s.get(Person, max(a, b)).merged_into_id is None
+        assert s.get(CandidatePair, pair_id).status == "berbeda"
+
+
+def test_decide_and_repeats(login, make_person, session_ctx):
+    tag = letters()
+    a = make_person(nama=f"Tarjo {tag}")
+    b = make_person(nama=f"Tarjo {tag}x")
+    with session_ctx() as s:
+        pair = dedup.upsert_pair(s, a, b, 6.0, 0.9, [], "scan")
+        s.commit()
+        pid = pair.id
+    op = login("operator")
+    assert op.post(f"/review/decide/{pid}", data={"status": "berbeda", "note": "beda ibu"}).status_code == 302
+    with session_ctx() as s:
+        p = s.get(CandidatePair, pid)
+        assert p.status == "berbeda" and p.note == "beda ibu"
+        from app.services import intake
+        from app.services.scope import Scope
+        import datetime as dt
+
+        person = s.get(Person, a)
+        intake.add_encounter(s, person, {"kelurahan_kode": "32.75.01.1001", "lokasi": f"Terminal {tag}",
+                                         "waktu": dt.datetime.now() - dt.timedelta(days=60)},
+                             scope=Scope.everything())
+        s.commit()
+    html = op.get("/repeats/?kecamatan=32.75.01").get_data(as_text=True)
+    assert f"Tarjo {tag}" in html and "setelah bulan pertama" in html
+    html = op.get(f"/repeats/encounters/?lokasi=terminal {tag.lower()}").get_data(as_text=True)
+    assert f"Tarjo {tag}" in html
+    assert login("pilar.jatiasih").get(f"/repeats/encounters/?lokasi=terminal {tag.lower()}").status_code == 403
