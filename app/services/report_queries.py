@@ -13,7 +13,9 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import and_, case, distinct, exists, func, literal, select
+from sqlalchemy import (
+    Numeric, and_, case, cast, distinct, exists, func, literal, literal_column, select,
+)
 from sqlalchemy.orm import aliased
 
 from app.models import Encounter, JenisPPKS, Person, Wilayah, person_ppks
@@ -254,7 +256,8 @@ def dashboard(session, scope: Scope, now: dt.datetime, overdue_days: int = 30) -
         ybase.outerjoin(Wilayah, Wilayah.kode == Person.kecamatan_kode)
         .add_columns(func.coalesce(Wilayah.nama, literal(UNSET)), func.count())
         .group_by(Wilayah.nama).order_by(Wilayah.nama)).all()
-    lat, lng = func.round(Encounter.latitude, 3), func.round(Encounter.longitude, 3)
+    lat = func.round(cast(Encounter.latitude, Numeric(10, 6)), literal_column("3"))
+    lng = func.round(cast(Encounter.longitude, Numeric(10, 6)), literal_column("3"))
     hotspots = session.execute(
         select(lat, lng, func.count(Encounter.id)).where(
             encounter_clause(scope), Encounter.latitude.isnot(None), Encounter.longitude.isnot(None),
