@@ -1,6 +1,8 @@
 """`flask kasus …`: automatic hilang-kontak closing and a casework demo."""
 from __future__ import annotations
 
+import datetime as dt
+
 import click
 from flask import current_app
 from flask.cli import with_appcontext
@@ -74,6 +76,8 @@ def demo(jumlah):
                     "alasan_terminasi": "tujuan_tercapai",
                     "ringkasan_terminasi": "Layanan dasar terpenuhi, kembali ke keluarga."},
                     actor_name="peksos")
+        if i % 4 == 0:  # some cases waited too long, so the overdue queue is not empty
+            case.state_since = case.state_since - dt.timedelta(days=30)
         done += 1
     db.session.commit()
     click.echo(f"Kasus demo dibuka: {done}")
