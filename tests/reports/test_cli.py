@@ -1,0 +1,28 @@
+"""`flask report spm|rekap` writes the same figures as the services."""
+from __future__ import annotations
+
+from openpyxl import load_workbook
+
+from tests.reports import scenario as sc
+from tests.reports.test_rekap import data  # noqa: F401
+
+
+def test_cli_rekap_and_spm(app, data, tmp_path):  # noqa: F811
+    _, names = data
+    runner = app.test_cli_runner()
+    out = tmp_path / "rekap.xlsx"
+    r = runner.invoke(args=["report", "rekap", "--period", f"{sc.YEAR}-10", "--kecamatan", sc.K1,
+                            "--format", "xlsx", "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    exp = sc.expected_rekap(sc.YEAR, 10, sc.K1, names)
+    rows = list(load_workbook(out)["Per Kecamatan"].iter_rows(min_row=2, values_only=True))
+    assert rows[-1][2:6] == tuple(exp["total"][k] for k in "LPUJ")
+    pdf = tmp_path / "spm.pdf"
+    r = runner.invoke(args=["report", "spm", "--period", f"{sc.YEAR}-10", "--format", "pdf",
+                            "--out", str(pdf)])
+    assert r.exit_code == 0 and pdf.read_bytes()[:4] == b"%PDF"
+    r = runner.invoke(args=["report", "spm", "--period", "2024-13", "--out", str(pdf)])
+    assert r.exit_code != 0 and "TTTT-BB" in r.output
+    r = runner.invoke(args=["report", "rekap", "--period", "2024-10", "--kecamatan", "1.2",
+                            "--out", str(pdf)])
+    assert r.exit_code != 0 and "Kecamatan tidak dikenal" in r.output
