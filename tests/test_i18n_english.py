@@ -41,4 +41,6 @@ def test_english_error_page(login):
     client.get("/lang/en")
     response = client.get("/personview/show/999999999")
     assert response.status_code == 404
-    assert "Back to home" in response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    assert "Back to home" in page and "Record or page not found" in page
+    assert "tidak ditemukan" not in page

@@ -3,23 +3,24 @@ from __future__ import annotations
 
 from flask import render_template, request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 
 from app.extensions import db
 
 MESSAGES = {
-    400: "Permintaan tidak valid.",
-    403: "Anda tidak memiliki hak akses untuk halaman atau aksi ini.",
-    404: "Data atau halaman tidak ditemukan (atau di luar wilayah tugas Anda).",
-    405: "Metode permintaan tidak diizinkan.",
-    413: "Berkas yang diunggah terlalu besar.",
-    429: "Terlalu banyak percobaan. Tunggu sebentar lalu coba lagi.",
-    500: "Terjadi kesalahan pada server. Data Anda tidak berubah; silakan coba lagi.",
+    400: _l("Permintaan tidak valid."),
+    403: _l("Anda tidak memiliki hak akses untuk halaman atau aksi ini."),
+    404: _l("Data atau halaman tidak ditemukan (atau di luar wilayah tugas Anda)."),
+    405: _l("Metode permintaan tidak diizinkan."),
+    413: _l("Berkas yang diunggah terlalu besar."),
+    429: _l("Terlalu banyak percobaan. Tunggu sebentar lalu coba lagi."),
+    500: _l("Terjadi kesalahan pada server. Data Anda tidak berubah; silakan coba lagi."),
 }
 
 
 def _render(code: int, message: str | None = None):
-    text = message or _(MESSAGES.get(code, MESSAGES[500]))
+    text = message or str(MESSAGES.get(code, MESSAGES[500]))
     if request.path.startswith("/api/"):
         return {"message": text}, code
     from flask import current_app, g
