@@ -1,13 +1,13 @@
 """Security: the user with an assigned area, the security manager, user screens."""
 from __future__ import annotations
 
-from flask import g
+from flask import g, has_request_context
 from flask_appbuilder.models.sqla.filters import FilterEqual
 from flask_appbuilder.security.sqla.manager import SecurityManager
-from flask_appbuilder.security.sqla.models import User
+from flask_appbuilder.security.sqla.models import User, assoc_permissionview_role
 from flask_appbuilder.security.views import UserDBModelView
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.master import Wilayah
@@ -77,6 +77,22 @@ def _check_area_pair(user: PaluUser) -> None:
 class PaluSecurityManager(SecurityManager):
     user_model = PaluUser
     userdbmodelview = PaluUserDBModelView
+
+    def exist_permission_on_roles(self, view_name, permission_name, role_ids) -> bool:
+        """FAB asks once per menu item (~25 queries a page); load the roles' pairs once per request."""
+        if not has_request_context():
+            return super().exist_permission_on_roles(view_name, permission_name, role_ids)
+        cache = g.setdefault("_palu_permissions", {})
+        key = tuple(sorted(role_ids))
+        if key not in cache:
+            pv, perm, vm = self.permissionview_model, self.permission_model, self.viewmenu_model
+            cache[key] = set(self.session.execute(
+                select(perm.name, vm.name).select_from(pv)
+                .join(perm, pv.permission_id == perm.id).join(vm, pv.view_menu_id == vm.id)
+                .join(assoc_permissionview_role,
+                      assoc_permissionview_role.c.permission_view_id == pv.id)
+                .where(assoc_permissionview_role.c.role_id.in_(key))).all())
+        return (permission_name, view_name) in cache[key]
 
 
 def current_scope() -> Scope:
