@@ -28,6 +28,7 @@ def test_person_list_in_english_then_back_to_indonesian(login, make_person):
                     "PPKS Registry", "Male"):
         assert english in page, english
     assert name in page
+    assert "Bekasi Timur" in page and "Kecamatan Kode" not in page
     assert "Daftar PPKS" not in page and "Jenis kelamin" not in page
 
     assert client.get("/lang/id").status_code in (302, 303)

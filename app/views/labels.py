@@ -15,6 +15,7 @@ PERSON_LABELS = {
     "asal_wilayah": _l("Daerah asal"), "asal_wilayah_kode": _l("Daerah asal"),
     "alamat_ktp": _l("Alamat KTP"), "domisili_kelurahan": _l("Kelurahan domisili"),
     "domisili_kelurahan_kode": _l("Kelurahan domisili"), "kecamatan": _l("Kecamatan"),
+    "kecamatan_kode": _l("Kecamatan"),
     "kelurahan": _l("Kelurahan"), "jenis_ppks": _l("Jenis PPKS"),
     "disabilitas": _l("Disabilitas"), "catatan_kesehatan": _l("Catatan kesehatan"),
     "ciri_fisik": _l("Ciri-ciri fisik"), "kontak_keluarga": _l("Kontak keluarga"),
@@ -67,7 +68,7 @@ def display(value) -> str:
     if value is None or value == "" or value == []:
         return "-"
     if isinstance(value, bool):
-        return "Ya" if value else "Tidak"
+        return str(_l("Ya") if value else _l("Tidak"))
     if isinstance(value, dt.datetime):
         return formatting.format_datetime(value)
     if isinstance(value, dt.date):

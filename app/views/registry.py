@@ -97,6 +97,7 @@ class PersonView(DomainFormMixin, ArchiveRoutesMixin, ScopedModelView):
         "kecamatan", "kelurahan", "jenis_ppks", "disabilitas", "catatan_kesehatan", "ciri_fisik",
         "kontak_keluarga", "persetujuan_oleh", "persetujuan_tanggal", "persetujuan_alasan_tidak",
         "updated_at", enums=("jenis_kelamin", "nik_status", "status_dtks"))
+    formatters_columns["kecamatan_kode"] = _wilayah_nama
     add_columns = PERSON_FORM_COLUMNS[:1] + ["alias_text"] + PERSON_FORM_COLUMNS[1:8] + \
         ["perkiraan_umur"] + PERSON_FORM_COLUMNS[8:] + ["photo_upload"] + FIRST_ENCOUNTER
     edit_columns = PERSON_FORM_COLUMNS[:1] + ["alias_text"] + PERSON_FORM_COLUMNS[1:] + ["photo_upload"]

@@ -60,6 +60,10 @@ def test_operator_registers_finds_and_sees_timeline(page, ui_login, tmp_path):
     assert "q=" in page.url
     rows = page.locator("table tbody tr", has_text=name)
     expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("Bekasi Timur")
+    expect(rows.first).to_contain_text("Laki-laki")
+    expect(page.locator("table thead")).to_contain_text("Kecamatan")
+    expect(page.locator("table thead")).not_to_contain_text("Kode")
     page.screenshot(path=str(tmp_path / "2-person-list.png"), full_page=True)
 
     rows.first.locator("a[href*='/personview/show/']").first.click()
