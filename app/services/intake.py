@@ -220,6 +220,26 @@ def _place_person(session, person: Person, scope: Scope, encounter_kelurahan: st
         raise IntakeError({"domisili_kelurahan_kode": "Wilayah ini di luar wilayah tugas Anda."})
 
 
+def area_errors(session, check: PersonCheck, *, scope: Scope, person_id: int | None = None,
+                encounter_kelurahan: str | None = None) -> dict[str, str]:
+    """Where `apply_person` would place the person, checked before anything is written."""
+    if scope.citywide:
+        return {}
+    current = session.get(Person, person_id) if person_id else None
+    kelurahan = check.cleaned.get("domisili_kelurahan_kode") \
+        or (current.kelurahan_kode if current else None) or encounter_kelurahan
+    if kelurahan:
+        kel = session.get(Wilayah, kelurahan)
+        kecamatan = kel.parent_kode if kel else None
+    elif current is not None and current.kecamatan_kode:
+        kecamatan = current.kecamatan_kode
+    else:
+        return {}  # placed in the user's own area
+    if allows_area(scope, kecamatan, kelurahan):
+        return {}
+    return {"domisili_kelurahan_kode": "Wilayah ini di luar wilayah tugas Anda."}
+
+
 def validate_encounter(session, data: dict, *, scope: Scope) -> tuple[dict, dict[str, str]]:
     """Check an encounter's fields; returns (cleaned, errors)."""
     errors: dict[str, str] = {}

@@ -164,6 +164,10 @@ class PersonView(DomainFormMixin, ArchiveRoutesMixin, ScopedModelView):
         if encounter is not None:
             _, enc_errors = intake.validate_encounter(db.session, encounter, scope=current_scope())
             errors.update({f"enc_{k}": v for k, v in enc_errors.items()})
+        if not errors:  # refuse a placement outside the user's area before saving
+            errors.update(intake.area_errors(
+                db.session, check, scope=current_scope(), person_id=person_id,
+                encounter_kelurahan=(encounter or {}).get("kelurahan_kode")))
         photo_error = None if errors else self.upload_error("photo_upload")
         if photo_error:
             errors["photo_upload"] = photo_error
