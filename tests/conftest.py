@@ -101,7 +101,9 @@ def session_ctx(app):
 
 
 def unique_name(prefix: str = "Uji") -> str:
-    return f"{prefix} {uuid.uuid4().hex[:8]}"
+    # letters only: name matching drops digits, and hex-only suffixes would look alike
+    # to the duplicate check (search-before-create answers 409 for look-alikes)
+    return f"{prefix} {uuid.uuid4().hex[:10].translate(str.maketrans('0123456789', 'ghjkmnprsw'))}"
 
 
 @pytest.fixture()

@@ -106,6 +106,13 @@ class PersonApi(SafePkApiMixin, IntakeApiMixin, ModelRestApi):
         encounter = data.pop("encounter", None)
         person_data = {k: data.get(k) for k in PERSON_DATA_KEYS + ["aliases", "tahun_lahir_perkiraan"]
                        if k in data}
+        from app.services.dedup import gate_new_person  # search before create (issue 3)
+
+        gate = gate_new_person(db.session, intake.coerce_dates(person_data), encounter
+                               if isinstance(encounter, dict) else None, current_scope(),
+                               data.get("confirm_new") is True)
+        if gate:
+            return self.response(409, **gate)
         try:
             result = intake.register(db.session, intake.coerce_dates(person_data),
                                      intake.coerce_dates(encounter) if encounter else None,

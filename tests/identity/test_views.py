@@ -104,3 +104,21 @@ def test_decide_and_repeats(login, make_person, session_ctx):
     html = op.get(f"/repeats/encounters/?lokasi=terminal {tag.lower()}").get_data(as_text=True)
     assert f"Tarjo {tag}" in html
     assert login("pilar.jatiasih").get(f"/repeats/encounters/?lokasi=terminal {tag.lower()}").status_code == 403
+
+
+def test_api_post_returns_candidates_unless_confirmed(app, make_person, session_ctx):
+    from tests.conftest import PASSWORD
+
+    tag, n = letters(), nik()
+    pid = make_person(nama=f"Soedarsono {tag}", nik=n)
+    token = app.test_client().post("/api/v1/security/login", json={
+        "username": "operator", "password": PASSWORD, "provider": "db"}).get_json()["access_token"]
+    h = {"Authorization": f"Bearer {token}"}
+    r = app.test_client().post("/api/v1/person/", json={"nama": f"Sudarsono {tag}"}, headers=h)
+    assert r.status_code == 409
+    assert r.get_json()["candidates"][0]["person_id"] == pid
+    r = app.test_client().post("/api/v1/person/", json={"nama": "Lain", "nik": n}, headers=h)
+    assert r.status_code == 422 and f"#{pid}" in r.get_json()["message"]["nik"]
+    r = app.test_client().post("/api/v1/person/", json={"nama": f"Sudarsono {tag}", "confirm_new": True},
+                               headers=h)
+    assert r.status_code == 201
