@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from sqlalchemy import select
+from sqlalchemy.orm import lazyload
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.models.base import now_local
@@ -208,8 +209,8 @@ def apply_transition(session, case: Case, action_name: str, actor_roles, actor_i
     """
     data = dict(data or {})
     locked = session.execute(
-        select(Case).where(Case.id == case.id).with_for_update()
-        .execution_options(populate_existing=True)).scalar_one_or_none()
+        select(Case).options(lazyload(Case.person)).where(Case.id == case.id)
+        .with_for_update(of=Case).execution_options(populate_existing=True)).scalar_one_or_none()
     if locked is None:
         raise WorkflowError("Kasus tidak ditemukan.")
     case = locked

@@ -7,6 +7,23 @@ import pytest
 from sqlalchemy import select
 
 
+def user_id(session, username: str) -> int:
+    from app.security import PaluUser
+
+    return session.scalar(select(PaluUser.id).where(PaluUser.username == username))
+
+
+@pytest.fixture()
+def uid(session_ctx):
+    """uid('peksos') -> that demo user's id."""
+
+    def _uid(username: str) -> int:
+        with session_ctx() as s:
+            return user_id(s, username)
+
+    return _uid
+
+
 @pytest.fixture()
 def build_case(app, make_person, session_ctx):
     """build_case(state, pending=None, full=True) -> (case_id, person_id)."""
@@ -32,7 +49,7 @@ def build_case(app, make_person, session_ctx):
                 casework.add_pemulangan(s, case, {"tujuan_kabkota": "Kab. Garut",
                                                   "penerima_nama": "Kepala Desa"})
             case.state, case.pending_approval = state, pending
-            case.approval_requested_by_id = 999999 if pending else None
+            case.approval_requested_by_id = user_id(s, "peksos") if pending else None
             if state == "hilang_kontak":
                 case.state_before_hilang = "layanan_berjalan"
                 case.closed_at = dt.datetime.now()

@@ -36,17 +36,18 @@ def test_table_spot_checks():
 
 
 @pytest.mark.parametrize("state,pending", SITUATIONS)
-def test_transition_matrix(state, pending, build_case, session_ctx):
+def test_transition_matrix(state, pending, build_case, session_ctx, uid):
     from app.models import Case, CaseTransition
 
     case_id, _ = build_case(state, pending)
+    actor = uid("admin")
     outcomes = []
     with session_ctx() as s:
         for action in ACTIONS:
             for role in ROLES:
                 case = s.get(Case, case_id)
                 try:
-                    entry = workflow.apply_transition(s, case, action, {role}, 4242, FULL_DATA)
+                    entry = workflow.apply_transition(s, case, action, {role}, actor, FULL_DATA)
                     ok = True
                     assert entry.action == action and entry.from_state == state
                 except WorkflowError as err:
@@ -68,22 +69,23 @@ def _apply(session_ctx, case_id, action, roles, actor_id, data=None):
         s.commit()
 
 
-def test_plan_approval_refusal_then_approval(build_case, session_ctx):
+def test_plan_approval_refusal_then_approval(build_case, session_ctx, uid):
+    W_ID, A_ID = uid("peksos"), uid("pimpinan")
     from app.models import Case
 
     case_id, _ = build_case("rencana_layanan")
-    _apply(session_ctx, case_id, "ajukan_rencana", {"Pekerja Sosial"}, 11)
+    _apply(session_ctx, case_id, "ajukan_rencana", {"Pekerja Sosial"}, W_ID)
     with pytest.raises(WorkflowError, match="pengaju sendiri"):
-        _apply(session_ctx, case_id, "setujui_rencana", {"Koordinator Pekerja Sosial"}, 11)
+        _apply(session_ctx, case_id, "setujui_rencana", {"Koordinator Pekerja Sosial"}, W_ID)
     with pytest.raises(WorkflowError, match="Alasan"):
-        _apply(session_ctx, case_id, "tolak_rencana", {"Pimpinan"}, 12)
-    _apply(session_ctx, case_id, "tolak_rencana", {"Pimpinan"}, 12, {"note": "Tambah layanan"})
+        _apply(session_ctx, case_id, "tolak_rencana", {"Pimpinan"}, A_ID)
+    _apply(session_ctx, case_id, "tolak_rencana", {"Pimpinan"}, A_ID, {"note": "Tambah layanan"})
     with session_ctx() as s:
         case = s.get(Case, case_id)
         assert (case.state, case.pending_approval) == ("rencana_layanan", None)
         assert case.catatan_penolakan == "Tambah layanan"
-    _apply(session_ctx, case_id, "ajukan_rencana", {"Pekerja Sosial"}, 11)
-    _apply(session_ctx, case_id, "setujui_rencana", {"Pimpinan"}, 12)
+    _apply(session_ctx, case_id, "ajukan_rencana", {"Pekerja Sosial"}, W_ID)
+    _apply(session_ctx, case_id, "setujui_rencana", {"Pimpinan"}, A_ID)
     with session_ctx() as s:
         case = s.get(Case, case_id)
         assert case.state == "layanan_berjalan"
@@ -95,40 +97,43 @@ def test_plan_approval_refusal_then_approval(build_case, session_ctx):
                        ("setujui_rencana", "rencana_layanan", "layanan_berjalan")]
 
 
-def test_termination_needs_reason_summary_and_approval(build_case, session_ctx):
+def test_termination_needs_reason_summary_and_approval(build_case, session_ctx, uid):
+    W_ID, A_ID = uid("peksos"), uid("pimpinan")
     from app.models import Case
 
     case_id, _ = build_case("pemulangan")
     with pytest.raises(WorkflowError, match="Alasan terminasi"):
-        _apply(session_ctx, case_id, "ajukan_terminasi", {"Pekerja Sosial"}, 11, {})
-    _apply(session_ctx, case_id, "ajukan_terminasi", {"Pekerja Sosial"}, 11, FULL_DATA)
+        _apply(session_ctx, case_id, "ajukan_terminasi", {"Pekerja Sosial"}, W_ID, {})
+    _apply(session_ctx, case_id, "ajukan_terminasi", {"Pekerja Sosial"}, W_ID, FULL_DATA)
     with pytest.raises(WorkflowError, match="menunggu persetujuan"):
-        _apply(session_ctx, case_id, "kembali_layanan", {"Pekerja Sosial"}, 11)
-    _apply(session_ctx, case_id, "tolak_terminasi", {"Pimpinan"}, 12, {"note": "Belum serah terima"})
+        _apply(session_ctx, case_id, "kembali_layanan", {"Pekerja Sosial"}, W_ID)
+    _apply(session_ctx, case_id, "tolak_terminasi", {"Pimpinan"}, A_ID, {"note": "Belum serah terima"})
     with session_ctx() as s:
         case = s.get(Case, case_id)
         assert case.state == "pemulangan" and case.closed_at is None
         assert case.alasan_terminasi is None and case.catatan_penolakan == "Belum serah terima"
-    _apply(session_ctx, case_id, "ajukan_terminasi", {"Pekerja Sosial"}, 11, FULL_DATA)
-    _apply(session_ctx, case_id, "setujui_terminasi", {"Pimpinan"}, 12)
+    _apply(session_ctx, case_id, "ajukan_terminasi", {"Pekerja Sosial"}, W_ID, FULL_DATA)
+    _apply(session_ctx, case_id, "setujui_terminasi", {"Pimpinan"}, A_ID)
     with session_ctx() as s:
         case = s.get(Case, case_id)
         assert case.state == "terminasi" and case.closed_at is not None
         assert case.alasan_terminasi == "tujuan_tercapai"
 
 
-def test_plan_needs_assessment(build_case, session_ctx):
+def test_plan_needs_assessment(build_case, session_ctx, uid):
+    W_ID, A_ID = uid("peksos"), uid("pimpinan")
     case_id, _ = build_case("asesmen", full=False)
     with pytest.raises(WorkflowError, match="Asesmen belum diisi"):
-        _apply(session_ctx, case_id, "susun_rencana", {"Pekerja Sosial"}, 11)
+        _apply(session_ctx, case_id, "susun_rencana", {"Pekerja Sosial"}, W_ID)
 
 
-def test_two_concurrent_transitions_only_one_wins(app, build_case, session_ctx):
+def test_two_concurrent_transitions_only_one_wins(app, build_case, session_ctx, uid):
     """Two sessions load the same case version; the second to apply is refused."""
     from app.extensions import db
     from app.models import Case, CaseTransition
 
     case_id, _ = build_case("terjangkau", full=False)
+    peksos_id, admin_id = uid("peksos"), uid("admin")
     with app.app_context():
         engine = db.engine
         from sqlalchemy.orm import Session
@@ -138,17 +143,17 @@ def test_two_concurrent_transitions_only_one_wins(app, build_case, session_ctx):
             c1, c2 = s1.get(Case, case_id), s2.get(Case, case_id)
             v1, v2 = c1.version, c2.version
             s2.rollback()  # s2 keeps nothing open: on SQLite s1 must be able to write
-            workflow.apply_transition(s1, c1, "mulai_asesmen", {"Pekerja Sosial"}, 1,
+            workflow.apply_transition(s1, c1, "mulai_asesmen", {"Pekerja Sosial"}, peksos_id,
                                       expected_version=v1)
             s1.commit()
             with pytest.raises(WorkflowError):
                 workflow.apply_transition(s2, s2.get(Case, case_id), "mulai_asesmen",
-                                          {"Pekerja Sosial"}, 2, expected_version=v2)
+                                          {"Pekerja Sosial"}, admin_id, expected_version=v2)
             s2.rollback()
             # without a version from the form, the fresh state under the lock refuses it too
             with pytest.raises(WorkflowError, match="tidak dapat dilakukan"):
                 workflow.apply_transition(s2, s2.get(Case, case_id), "mulai_asesmen",
-                                          {"Pekerja Sosial"}, 2)
+                                          {"Pekerja Sosial"}, admin_id)
             s2.rollback()
         finally:
             s1.close()
@@ -157,3 +162,42 @@ def test_two_concurrent_transitions_only_one_wins(app, build_case, session_ctx):
         n = s.scalar(select(db.func.count()).select_from(CaseTransition).where(
             CaseTransition.case_id == case_id, CaseTransition.action == "mulai_asesmen"))
         assert n == 1
+
+
+def test_two_threads_racing_only_one_wins(app, build_case, session_ctx, uid):
+    """Two threads apply the same transition at the same moment: one row in the history."""
+    import threading
+
+    from sqlalchemy.orm import Session
+
+    from app.extensions import db
+    from app.models import Case, CaseTransition
+
+    case_id, _ = build_case("terjangkau", full=False)
+    actor = uid("peksos")
+    with app.app_context():
+        engine = db.engine
+    barrier, results = threading.Barrier(2), []
+
+    def worker():
+        with Session(engine) as s:
+            case = s.get(Case, case_id)
+            barrier.wait()
+            try:
+                workflow.apply_transition(s, case, "mulai_asesmen", {"Pekerja Sosial"}, actor)
+                s.commit()
+                results.append("ok")
+            except Exception as err:  # WorkflowError, or SQLite's busy snapshot
+                s.rollback()
+                results.append(type(err).__name__)
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert results.count("ok") == 1, results
+    with session_ctx() as s:
+        n = s.scalar(select(db.func.count()).select_from(CaseTransition).where(
+            CaseTransition.case_id == case_id, CaseTransition.action == "mulai_asesmen"))
+        assert n == 1 and s.get(Case, case_id).state == "asesmen"
