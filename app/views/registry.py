@@ -13,7 +13,7 @@ from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import DateTimeField, IntegerField, StringField, TextAreaField
-from wtforms.validators import NumberRange, Optional
+from wtforms.validators import Length, NumberRange, Optional
 
 from app.extensions import db
 from app.models import Encounter, Person, PilarSosial
@@ -130,6 +130,12 @@ class PersonView(DomainFormMixin, ArchiveRoutesMixin, ScopedModelView):
         **encounter_fields("enc_"),
     }
     add_form_extra_fields.pop("aliases")
+    # NIK/KK as typed ("3275 0117 0885 0001"): the intake cleans and validates them; the
+    # column-derived Length(16) refused spaced input with an English message.
+    for _key in ("nik", "no_kk"):
+        add_form_extra_fields[_key] = StringField(
+            PERSON_LABELS[_key], widget=BS3TextFieldWidget(),
+            validators=[Optional(), Length(max=40, message=_l("Isian terlalu panjang."))])
     edit_form_extra_fields = {k: v for k, v in add_form_extra_fields.items()
                               if not k.startswith("enc_") and k != "perkiraan_umur"}
 
@@ -162,7 +168,8 @@ class PersonView(DomainFormMixin, ArchiveRoutesMixin, ScopedModelView):
                     id=check.existing_person_id), "warning")
         encounter = self._encounter_data(form) if is_add else None
         if encounter is not None:
-            _, enc_errors = intake.validate_encounter(db.session, encounter, scope=current_scope())
+            _cleaned, enc_errors = intake.validate_encounter(db.session, encounter,
+                                                             scope=current_scope())
             errors.update({f"enc_{k}": v for k, v in enc_errors.items()})
         if not errors:  # refuse a placement outside the user's area before saving
             errors.update(intake.area_errors(
