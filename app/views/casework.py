@@ -13,6 +13,7 @@ from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import Case, JenisLayanan, Lembaga
@@ -80,8 +81,10 @@ class CaseworkView(BaseView):
         roles, page = _roles(), max(0, request.args.get("page", 0, type=int) or 0)
         clause = casework.queue_clause(name, user_id=g.user.id, roles=roles,
                                        limits=current_app.config.get("KASUS_BATAS_HARI"))
-        cases = db.session.execute(select(Case).where(_case_scope(), clause)
-                                   .order_by(Case.state_since).offset(page * 25).limit(25)).scalars().all()
+        order = Case.state_since if name == "terlambat" else Case.id.desc()
+        cases = db.session.execute(
+            select(Case).options(selectinload(Case.person)).where(_case_scope(), clause)
+            .order_by(order).offset(min(page, 400) * 25).limit(25)).scalars().all()
         counts = casework.queue_counts(db.session, current_scope(), user_id=g.user.id, roles=roles,
                                        limits=current_app.config.get("KASUS_BATAS_HARI"))
         return self.render_template("palu/case_queue.html", cases=cases, name=name, page=page,
