@@ -7,6 +7,7 @@ import importlib
 CAPABILITY_CLI_MODULES: list[str] = [
     "app.cli.report",
     "app.cli.dedup",
+    "app.cli.ppks_import",
     "app.cli.kasus",
     # e.g. "app.cli.dedup", "app.cli.kasus", "app.cli.report"
 ]

@@ -31,3 +31,372 @@ def parse_date(value) -> dt.date | None:
             except ValueError:
                 raise DateParseError(f"Tanggal '{text}' tidak ada di kalender.") from None
     raise DateParseError(f"Format tanggal '{text}' tidak dikenal; gunakan YYYY-MM-DD, DD-MM-YYYY atau DD/MM/YYYY.")
+
+
+# ----------------------------------------------------------------- reading files
+
+import csv  # noqa: E402
+import io  # noqa: E402
+from dataclasses import dataclass, field  # noqa: E402
+
+COLUMNS = ("ref", "nama", "alias", "nik", "no_kk", "jenis_kelamin", "tempat_lahir", "tanggal_lahir",
+           "perkiraan_umur", "nama_ibu", "asal_daerah", "alamat", "kelurahan", "jenis_ppks",
+           "tanggal_penjangkauan", "lokasi", "sumber", "petugas", "catatan")
+MAX_COLUMNS = 60
+MAX_ROWS = 20_000
+MAX_BYTES = 20 * 1024 * 1024
+
+
+class ImportFileError(ValueError):
+    """The file as a whole cannot be imported (Indonesian message)."""
+
+
+def read_rows(filename: str, content: bytes) -> list[tuple[int, dict]]:
+    """(row number, {column: text}) of a .xlsx or .csv file; raises ImportFileError."""
+    name = (filename or "").lower()
+    if not content:
+        raise ImportFileError("Berkas kosong.")
+    if len(content) > MAX_BYTES:
+        raise ImportFileError("Berkas terlalu besar (maksimal 20 MB).")
+    if name.endswith(".xlsx"):
+        table = _xlsx(content)
+    elif name.endswith(".csv"):
+        table = _csv(content)
+    else:
+        raise ImportFileError("Jenis berkas tidak didukung: gunakan .xlsx atau .csv (lihat templat).")
+    if not table:
+        raise ImportFileError("Berkas kosong: tidak ada baris judul kolom.")
+    header = [str(h or "").strip().lower().replace(" ", "_") for h in table[0][1]]
+    while header and not header[-1]:
+        header.pop()
+    if len(header) > MAX_COLUMNS:
+        raise ImportFileError(f"Terlalu banyak kolom ({len(header)}); maksimal {MAX_COLUMNS}.")
+    unknown = [h for h in header if h and h not in COLUMNS]
+    if unknown:
+        raise ImportFileError("Judul kolom tidak dikenal: " + ", ".join(unknown[:10])
+                              + ". Gunakan judul kolom dari templat.")
+    if "nama" not in header and "alias" not in header:
+        raise ImportFileError("Kolom 'nama' (atau 'alias') wajib ada.")
+    dupes = {h for h in header if h and header.count(h) > 1}
+    if dupes:
+        raise ImportFileError("Judul kolom ganda: " + ", ".join(sorted(dupes)))
+    rows = []
+    for number, cells in table[1:]:
+        values = {h: cells[i] if i < len(cells) else None for i, h in enumerate(header) if h}
+        if any(v not in (None, "") and str(v).strip() for v in values.values()):
+            rows.append((number, values))
+    if not rows:
+        raise ImportFileError("Berkas tidak berisi baris data.")
+    if len(rows) > MAX_ROWS:
+        raise ImportFileError(f"Terlalu banyak baris ({len(rows)}); maksimal {MAX_ROWS} per berkas.")
+    return rows
+
+
+def _xlsx(content: bytes) -> list[tuple[int, list]]:
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(io.BytesIO(content), read_only=True, data_only=False)
+    except Exception:  # zip/xml errors of every kind: not a real workbook
+        raise ImportFileError("Berkas .xlsx rusak atau bukan berkas Excel.") from None
+    ws = wb.worksheets[0]
+    if (ws.max_column or 0) > MAX_COLUMNS:
+        raise ImportFileError(f"Terlalu banyak kolom ({ws.max_column}); maksimal {MAX_COLUMNS}.")
+    out = []
+    for number, row in enumerate(ws.iter_rows(values_only=False, max_col=MAX_COLUMNS + 1), start=1):
+        cells = []
+        for cell in row:
+            v = cell.value
+            if getattr(cell, "data_type", None) == "f" or (isinstance(v, str) and v.startswith("=")):
+                raise ImportFileError(f"Baris {number}: berisi rumus ({v}); simpan sebagai nilai saja.")
+            cells.append(v)
+        out.append((number, cells))
+        if number > MAX_ROWS + 1:
+            raise ImportFileError(f"Terlalu banyak baris; maksimal {MAX_ROWS} per berkas.")
+    wb.close()
+    return out
+
+
+def _csv(content: bytes) -> list[tuple[int, list]]:
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            text = content.decode("cp1252")
+        except UnicodeDecodeError:
+            raise ImportFileError("Berkas CSV harus UTF-8.") from None
+    if "\x00" in text:
+        raise ImportFileError("Berkas bukan CSV teks.")
+    first = text.split("\n", 1)[0]
+    delim = ";" if first.count(";") > first.count(",") else ","
+    try:
+        reader = csv.reader(io.StringIO(text), delimiter=delim)
+        rows = []
+        for number, r in enumerate(reader, start=1):
+            if len(r) > MAX_COLUMNS:
+                raise ImportFileError(f"Terlalu banyak kolom ({len(r)}); maksimal {MAX_COLUMNS}.")
+            for v in r:
+                if v.startswith("="):
+                    raise ImportFileError(f"Baris {number}: berisi rumus ({v[:30]}); simpan sebagai nilai saja.")
+            rows.append((number, r))
+            if number > MAX_ROWS + 1:
+                raise ImportFileError(f"Terlalu banyak baris; maksimal {MAX_ROWS} per berkas.")
+    except csv.Error as exc:
+        raise ImportFileError(f"CSV tidak dapat dibaca: {exc}") from None
+    return rows
+
+
+# ----------------------------------------------------------------- planning (dry run)
+
+ACTIONS = {"baru": "orang baru", "tambah": "ditambahkan ke orang yang sudah ada",
+           "ganda": "kemungkinan ganda → antrean tinjauan", "lewati": "sudah pernah diimpor (dilewati)",
+           "galat": "galat"}
+
+
+@dataclass
+class RowPlan:
+    row: int
+    ref: str | None
+    nama: str
+    action: str = "baru"
+    person_id: int | None = None      # existing person to attach to
+    same_as_row: int | None = None    # attach to a person created by an earlier row
+    candidates: list = field(default_factory=list)
+    errors: list = field(default_factory=list)  # (column, message)
+    person: dict = field(default_factory=dict)
+    encounter: dict = field(default_factory=dict)
+    jenis_ppks_id: int | None = None
+    pair_row: int | None = None  # probable duplicate of a person created by an earlier row
+
+
+def _s(v) -> str | None:
+    if v is None:
+        return None
+    if isinstance(v, float) and v.is_integer():
+        v = int(v)
+    text = str(v).strip()
+    return text or None
+
+
+def _lookups(session):
+    from sqlalchemy import select
+
+    from app.models import JenisPPKS, Wilayah
+
+    kel = {}
+    for kode, nama in session.execute(select(Wilayah.kode, Wilayah.nama).where(Wilayah.level == "kelurahan",
+                                                                          Wilayah.kode.startswith("32.75."))):
+        kel[kode] = kode
+        kel[kode.replace(".", "")] = kode
+        kel.setdefault(nama.lower(), kode)
+    region = {}
+    for kode, nama, level in session.execute(select(Wilayah.kode, Wilayah.nama, Wilayah.level)
+                                             .where(Wilayah.level != "kelurahan")):
+        region.setdefault(nama.lower(), kode)
+        region.setdefault(nama.lower().replace("kabupaten ", "").replace("kota ", ""), kode)
+    jenis = {}
+    for jid, nama, kode in session.execute(select(JenisPPKS.id, JenisPPKS.nama, JenisPPKS.kode)):
+        jenis[nama.lower()] = jid
+        if kode:
+            jenis[kode.lower()] = jid
+    return kel, region, jenis
+
+
+def _parse_row(number, values, lookups, today) -> RowPlan:
+    from app.constants import ENCOUNTER_SOURCES
+
+    kel, region, jenis = lookups
+    v = {k: _s(values.get(k)) for k in COLUMNS}
+    plan = RowPlan(row=number, ref=v["ref"], nama=v["nama"] or v["alias"] or "")
+    err = plan.errors
+    if not (v["nama"] or v["alias"]):
+        err.append(("nama", "Isi nama atau alias."))
+    person = {"nama": v["nama"], "aliases": v["alias"], "tempat_lahir": v["tempat_lahir"],
+              "nama_ibu": v["nama_ibu"], "alamat_ktp": v["alamat"]}
+    for col in ("nik", "no_kk"):
+        if v[col]:
+            digits = v[col].replace(" ", "").replace(".", "").replace("-", "")
+            if not digits.isdigit():
+                err.append((col, f"{col.upper().replace('_', '. ')} hanya boleh berisi angka: '{v[col]}'."))
+            else:
+                person[col] = digits
+    g = (v["jenis_kelamin"] or "").lower()
+    gender = {"l": "L", "laki-laki": "L", "laki": "L", "lk": "L", "p": "P", "perempuan": "P", "pr": "P",
+              "": "U", "u": "U", "tidak diketahui": "U"}.get(g)
+    if gender is None:
+        err.append(("jenis_kelamin", f"Jenis kelamin '{v['jenis_kelamin']}' tidak dikenal (L/P)."))
+    person["jenis_kelamin"] = gender or "U"
+    for col, key in (("tanggal_lahir", "tanggal_lahir"), ("tanggal_penjangkauan", "waktu")):
+        try:
+            d = parse_date(values.get(col) if isinstance(values.get(col), (dt.date, dt.datetime)) else v[col])
+        except DateParseError as exc:
+            err.append((col, str(exc)))
+            d = None
+        if d and d > today:
+            err.append((col, "Tanggal tidak boleh di masa depan."))
+            d = None
+        if key == "waktu":
+            plan.encounter["waktu"] = dt.datetime.combine(d or today, dt.time(0, 0))
+        else:
+            person[key] = d
+    if v["perkiraan_umur"]:
+        try:
+            person["perkiraan_umur"] = int(float(v["perkiraan_umur"]))
+        except ValueError:
+            err.append(("perkiraan_umur", "Perkiraan umur harus berupa angka."))
+    if v["asal_daerah"]:
+        person["asal_wilayah_kode"] = region.get(v["asal_daerah"].lower())  # unknown: left blank
+    if v["kelurahan"]:
+        kode = kel.get(v["kelurahan"].lower()) or kel.get(v["kelurahan"])
+        if kode is None:
+            err.append(("kelurahan", f"Kelurahan '{v['kelurahan']}' tidak dikenal di Kota Bekasi."))
+        plan.encounter["kelurahan_kode"] = kode
+    if v["jenis_ppks"]:
+        plan.jenis_ppks_id = jenis.get(v["jenis_ppks"].lower())
+        if plan.jenis_ppks_id is None:
+            err.append(("jenis_ppks", f"Jenis PPKS '{v['jenis_ppks']}' tidak dikenal."))
+    src = (v["sumber"] or "patroli").lower().replace(" ", "_")
+    if src not in ENCOUNTER_SOURCES:
+        err.append(("sumber", f"Sumber '{v['sumber']}' tidak dikenal ({', '.join(ENCOUNTER_SOURCES)})."))
+    plan.encounter.update(sumber=src, lokasi=v["lokasi"], petugas_nama=v["petugas"], catatan=v["catatan"],
+                          import_ref=v["ref"])
+    plan.person = {k: val for k, val in person.items() if val not in (None, "")}
+    return plan
+
+
+def plan_import(session, rows, scope, progress=None) -> list[RowPlan]:
+    """Dry run: what each row would do. Never writes."""
+    from sqlalchemy import select
+
+    from app.models import Encounter
+    from app.services import dedup, intake
+    from app.services.matching import features, score_features
+
+    today = dt.date.today()
+    lookups = _lookups(session)
+    model = dedup.model()
+    seen_refs: dict[str, int] = {}
+    planned: list[tuple[RowPlan, object]] = []  # rows that create a person, with their features
+    plans = []
+    for number, values in rows:
+        plan = _parse_row(number, values, lookups, today)
+        plans.append(plan)
+        if progress:
+            progress(1)
+        if plan.ref:
+            if plan.ref in seen_refs:
+                plan.errors.append(("ref", f"ref '{plan.ref}' sudah dipakai di baris {seen_refs[plan.ref]}."))
+            seen_refs.setdefault(plan.ref, number)
+            if len(plan.ref) > 160:
+                plan.errors.append(("ref", "ref terlalu panjang (maksimal 160 karakter)."))
+            elif session.scalar(select(Encounter.id).where(Encounter.import_ref == plan.ref)):
+                plan.action = "lewati"
+                continue
+        if not plan.errors:
+            check = intake.validate_person(session, dict(plan.person), today=today)
+            errors = {k: m for k, m in check.errors.items() if not (k == "nik" and check.existing_person_id)}
+            _, enc_errors = intake.validate_encounter(session, dict(plan.encounter), scope=scope)
+            plan.errors += [(_column(k), m) for k, m in {**errors, **enc_errors}.items()]
+        if plan.errors:
+            plan.action = "galat"
+            continue
+        data = dict(plan.person, kelurahan_kode=plan.encounter.get("kelurahan_kode"))
+        plan.candidates = dedup.find_candidates(session, data, scope, limit=3)
+        if plan.candidates and plan.candidates[0].decisive:
+            plan.action, plan.person_id = "tambah", plan.candidates[0].person_id
+            continue
+        rec = dedup.record_from_data(data, today)
+        f = features(rec)
+        best = None
+        for other, of in planned:
+            res = score_features(f, of, model)
+            if res.decisive or res.score >= model.review_threshold:
+                if best is None or res.decisive or res.score > best[1].score:
+                    best = (other, res)
+                if res.decisive:
+                    break
+        if best and best[1].decisive:
+            plan.action, plan.same_as_row = "tambah", best[0].same_as_row or best[0].row
+            continue
+        if best:
+            plan.candidates.append(dedup.Candidate(
+                person_id=0, nama=f"baris {best[0].row}: {best[0].nama}", score=round(best[1].score, 2),
+                probability=best[1].probability, decisive=False, level="mungkin", reasons=best[1].reasons))
+            plan.same_as_row = None
+            plan.pair_row = best[0].row
+        plan.action = "ganda" if plan.candidates else "baru"
+        planned.append((plan, f))
+    return plans
+
+
+def _column(key: str) -> str:
+    return {"aliases": "alias", "alamat_ktp": "alamat", "waktu": "tanggal_penjangkauan",
+            "kelurahan_kode": "kelurahan", "asal_wilayah_kode": "asal_daerah"}.get(key, key)
+
+
+def summary(plans) -> dict[str, int]:
+    out = {k: 0 for k in ACTIONS}
+    for p in plans:
+        out[p.action] += 1
+    return out
+
+
+# ----------------------------------------------------------------- commit
+
+class ImportCommitError(ValueError):
+    pass
+
+
+def commit_import(session, plans, scope, progress=None) -> dict[str, int]:
+    """Write a planned import in the caller's transaction; all or nothing (caller commits)."""
+    from app.models import JenisPPKS, Person
+    from app.services import dedup, intake
+
+    if any(p.action == "galat" for p in plans):
+        raise ImportCommitError("Masih ada baris dengan galat; perbaiki berkas lalu impor ulang.")
+    created: dict[int, Person] = {}
+    for p in plans:
+        if progress:
+            progress(1)
+        if p.action == "lewati":
+            continue
+        if p.person_id or p.same_as_row:
+            person = session.get(Person, p.person_id) if p.person_id else created[p.same_as_row]
+            intake.add_encounter(session, person, dict(p.encounter), scope=scope)
+        else:
+            result = intake.register(session, dict(p.person), dict(p.encounter), scope=scope)
+            person = created[p.row] = result.person
+            session.flush()
+            dedup.queue_candidates(session, person.id, [c for c in p.candidates if c.person_id], "import")
+            if p.pair_row and p.pair_row in created:
+                c = next(c for c in p.candidates if not c.person_id)
+                dedup.upsert_pair(session, person.id, created[p.pair_row].id, c.score, c.probability,
+                                  c.reasons, "import")
+        if p.jenis_ppks_id:
+            jenis = session.get(JenisPPKS, p.jenis_ppks_id)
+            if jenis not in person.jenis_ppks:
+                person.jenis_ppks.append(jenis)
+    session.flush()
+    return summary(plans)
+
+
+def template_csv() -> bytes:
+    """The import template: the header row and one example row."""
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(COLUMNS)
+    w.writerow(["LAP-0001", "Soedjono", "Jono", "", "", "L", "Brebes", "", "45", "Sarinah", "Brebes",
+                "", "32.75.01.1001", "", "28-11-2026", "Lampu merah Bulak Kapal", "patroli", "Budi", ""])
+    return buf.getvalue().encode("utf-8-sig")
+
+
+def export_refs(session):
+    """(ref, person_id) of every imported encounter, following merges to the survivor."""
+    from sqlalchemy import select
+
+    from app.models import Encounter, Person
+
+    rows = session.execute(select(Encounter.import_ref, Person.id, Person.merged_into_id)
+                           .join(Person, Person.id == Encounter.person_id)
+                           .where(Encounter.import_ref.is_not(None)).order_by(Encounter.id))
+    return [(ref, merged or pid) for ref, pid, merged in rows]
