@@ -117,6 +117,7 @@ _IDENTITY_READ = {"ReviewView": ["can_list", "can_pair", "can_merges"],
 _IDENTITY_WORK = _merge(_IDENTITY_READ, {
     "IntakeView": ["can_index"],
     "ReviewView": ["can_decide", "can_merge", "can_unmerge"],
+    "ImportView": ["can_index", "can_template"],
 })
 for _role, _perms in {"Operator": _IDENTITY_WORK, "Pekerja Sosial": _IDENTITY_WORK,
                       "Pimpinan": _IDENTITY_READ, "Satpol PP": {"IntakeView": ["can_index"]},

@@ -266,6 +266,50 @@ class RepeatsView(BaseView):
                                     kecamatan=_kecamatan_options(), kelurahan=_kelurahan_options())
 
 
+class ImportView(BaseView):
+    """Upload screen for field data: dry run first, then commit the same file."""
+
+    route_base = "/import"
+    default_view = "index"
+
+    @expose("/", methods=["GET", "POST"])
+    @has_access
+    def index(self):
+        from app.services import importer
+
+        plans, counts, error, committed = None, None, None, False
+        if request.method == "POST":
+            upload = request.files.get("berkas")
+            try:
+                if upload is None or not upload.filename:
+                    raise importer.ImportFileError(_("Pilih berkas .xlsx atau .csv."))
+                rows = importer.read_rows(upload.filename, upload.read(importer.MAX_BYTES + 1))
+                plans = importer.plan_import(db.session, rows, current_scope())
+                counts = importer.summary(plans)
+                if request.form.get("commit") == "1" and not counts["galat"]:
+                    importer.commit_import(db.session, plans, current_scope())
+                    db.session.commit()
+                    committed = True
+                    flash(_("Impor disimpan."), "success")
+                else:
+                    db.session.rollback()
+            except (importer.ImportFileError, importer.ImportCommitError, intake.IntakeError) as exc:
+                db.session.rollback()
+                error = str(exc)
+        return self.render_template("palu/identity_import.html", plans=plans, counts=counts, error=error,
+                                    committed=committed, actions=importer.ACTIONS)
+
+    @expose("/template")
+    @has_access
+    def template(self):
+        from flask import Response
+
+        from app.services.importer import template_csv
+
+        return Response(template_csv(), mimetype="text/csv",
+                        headers={"Content-Disposition": "attachment; filename=templat_impor_ppks.csv"})
+
+
 def register(appbuilder) -> None:
     from app.services import identity_keys
 
@@ -273,4 +317,5 @@ def register(appbuilder) -> None:
     cat = dict(category="Identity", category_label=_l("Identitas & Data Ganda"), category_icon="fa-clone")
     appbuilder.add_view(IntakeView, "Intake", label=_l("Cari lalu Daftarkan"), icon="fa-search-plus", **cat)
     appbuilder.add_view(ReviewView, "Duplicate Review", label=_l("Tinjauan Data Ganda"), icon="fa-clone", **cat)
+    appbuilder.add_view(ImportView, "Field Data Import", label=_l("Impor Data Lapangan"), icon="fa-upload", **cat)
     appbuilder.add_view(RepeatsView, "Frequently Met", label=_l("Sering Terjaring"), icon="fa-repeat", **cat)

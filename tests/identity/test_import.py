@@ -129,3 +129,23 @@ def test_cli_import_dry_run_then_commit(app, tmp_path, session_ctx):
     bad.write_text("nama\nBudi\n")
     r = runner.invoke(args=["ppks", "import", str(bad), "--commit"])
     assert r.exit_code != 0 and "tidak didukung" in r.output
+
+
+def test_upload_screen_dry_run_commit_and_roles(login, session_ctx):
+    tag = letters()
+    data = (HEAD + f"{tag}-1,Karsiman {tag},,,L,,50,32.75.01.1001,02-11-2026,Pasar,patroli\n").encode()
+    op = login("operator")
+    assert op.get("/import/template").status_code == 200
+    r = op.post("/import/", data={"berkas": (io.BytesIO(data), "a.csv")}, content_type="multipart/form-data")
+    assert r.status_code == 200 and "Hasil uji coba" in r.get_data(as_text=True)
+    with session_ctx() as s:
+        assert s.scalar(select(Encounter.id).where(Encounter.import_ref == f"{tag}-1")) is None
+    r = op.post("/import/", data={"berkas": (io.BytesIO(data), "a.csv"), "commit": "1"},
+                content_type="multipart/form-data")
+    assert r.status_code == 200 and "Hasil simpan" in r.get_data(as_text=True)
+    with session_ctx() as s:
+        assert s.scalar(select(Encounter.id).where(Encounter.import_ref == f"{tag}-1"))
+    r = op.post("/import/", data={"berkas": (io.BytesIO(b"%PDF"), "a.pdf")}, content_type="multipart/form-data")
+    assert r.status_code == 200 and "tidak didukung" in r.get_data(as_text=True)
+    assert login("pimpinan").get("/import/").status_code == 403
+    assert login("satpolpp").get("/import/").status_code == 403
