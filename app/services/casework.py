@@ -71,6 +71,16 @@ def _date(value, label: str, required: bool = True) -> dt.date | None:
         raise CaseworkError(f"{label} tidak valid (format TTTT-BB-HH).") from None
 
 
+def _int(value, label: str) -> int | None:
+    """An optional id from a form/API; a non-number is an Indonesian error."""
+    if value in (None, ""):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise CaseworkError(f"{label} tidak valid.") from None
+
+
 def _need_open(case: Case) -> None:
     if case.state not in OPEN_STATES:
         raise CaseworkError("Kasus sudah ditutup.")
@@ -149,7 +159,7 @@ def save_assessment(session, case: Case, data: dict, actor_id: int | None) -> As
 def add_service(session, case: Case, data: dict, actor_id: int | None,
                 actor_name: str | None = None) -> ServiceDelivery:
     _need_open(case)
-    jl = session.get(JenisLayanan, int(data.get("jenis_layanan_id") or 0))
+    jl = session.get(JenisLayanan, _int(data.get("jenis_layanan_id"), "Jenis layanan") or 0)
     if jl is None:
         raise CaseworkError("Jenis layanan wajib dipilih.")
     try:
@@ -158,12 +168,12 @@ def add_service(session, case: Case, data: dict, actor_id: int | None,
         raise CaseworkError("Jumlah harus angka.") from None
     if qty < 1 or qty > 10_000:
         raise CaseworkError("Jumlah harus antara 1 dan 10.000.")
-    lembaga_id = data.get("lembaga_id") or None
-    if lembaga_id and session.get(Lembaga, int(lembaga_id)) is None:
+    lembaga_id = _int(data.get("lembaga_id"), "Lembaga")
+    if lembaga_id and session.get(Lembaga, lembaga_id) is None:
         raise CaseworkError("Lembaga tidak ditemukan.")
     s = ServiceDelivery(case_id=case.id, jenis_layanan_id=jl.id, jumlah=qty,
                         tanggal=_date(data.get("tanggal"), "Tanggal layanan"),
-                        lembaga_id=int(lembaga_id) if lembaga_id else None, petugas_id=actor_id,
+                        lembaga_id=lembaga_id or None, petugas_id=actor_id,
                         petugas_nama=data.get("petugas_nama") or actor_name,
                         catatan=data.get("catatan") or None)
     session.add(s)
@@ -173,8 +183,8 @@ def add_service(session, case: Case, data: dict, actor_id: int | None,
 
 def add_referral(session, case: Case, data: dict) -> Referral:
     _need_open(case)
-    lembaga_id = data.get("lembaga_id") or None
-    if lembaga_id and session.get(Lembaga, int(lembaga_id)) is None:
+    lembaga_id = _int(data.get("lembaga_id"), "Lembaga")
+    if lembaga_id and session.get(Lembaga, lembaga_id) is None:
         raise CaseworkError("Lembaga tidak ditemukan.")
     if not lembaga_id and not (data.get("tujuan_lain") or "").strip():
         raise CaseworkError("Tujuan rujukan wajib diisi.")
@@ -182,7 +192,7 @@ def add_referral(session, case: Case, data: dict) -> Referral:
         raise CaseworkError("Alasan rujukan wajib diisi.")
     if len((data.get("dasar_persetujuan") or "").strip()) < 3:
         raise CaseworkError("Persetujuan atau dasar rujukan wajib dicatat.")
-    r = Referral(case_id=case.id, lembaga_id=int(lembaga_id) if lembaga_id else None,
+    r = Referral(case_id=case.id, lembaga_id=lembaga_id or None,
                  tujuan_lain=data.get("tujuan_lain") or None, alasan=data["alasan"].strip(),
                  dasar_persetujuan=data["dasar_persetujuan"].strip(), status="dikirim",
                  tanggal_kirim=_date(data.get("tanggal_kirim") or dt.date.today(), "Tanggal"),
