@@ -16,7 +16,7 @@ session and works in any query on Person.
 """
 from __future__ import annotations
 
-from sqlalchemy import column, false, literal, literal_column, or_, select, table, true, union
+from sqlalchemy import column, false, literal, literal_column, or_, select, table, true, union, union_all
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import NullType
@@ -86,8 +86,15 @@ def _contains_sqlite(element, compiler, **kw):
         return _contains_default(element, compiler, **kw)
     phrase = '"' + element.norm.replace('"', '""') + '"'
     # `<table> MATCH` (not `name MATCH`): only the table form reaches the FTS index;
-    # the column form is evaluated row by row (17 ms vs 1 ms at 100k names).
-    ids = select(_fts.c.person_id).where(literal_column(_fts.name).op("MATCH")(literal(phrase)))
+    # the column form is evaluated row by row.  Person rows carry rowid = person.id
+    # and alias rows rowid = -alias.id: reading rowids avoids the FTS content table.
+    match = literal_column(_fts.name).op("MATCH")(literal(phrase))
+    rowid = literal_column("rowid")
+    ids = union_all(
+        select(rowid).select_from(_fts).where(match, rowid > 0),
+        select(PersonAlias.person_id).where(PersonAlias.id.in_(
+            select(-rowid).select_from(_fts).where(match, rowid < 0))),
+    )
     return compiler.process(Person.id.in_(ids), **kw)
 
 
