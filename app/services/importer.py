@@ -400,3 +400,44 @@ def export_refs(session):
                            .join(Person, Person.id == Encounter.person_id)
                            .where(Encounter.import_ref.is_not(None)).order_by(Encounter.id))
     return [(ref, merged or pid) for ref, pid, merged in rows]
+
+
+def demo_rows(persons: int = 60, seed: int = 7, today: dt.date | None = None) -> list[list]:
+    """A demo field sheet (Faker id_ID): persons met 1–4 times, spelled differently, some with NIK."""
+    import random
+
+    from faker import Faker
+
+    rng, fake = random.Random(seed), Faker("id_ID")
+    fake.seed_instance(seed)
+    today = today or dt.date(2026, 11, 1)
+    kel = ["32.75.01.1001", "32.75.01.1002", "32.75.01.1003", "32.75.02.1001", "32.75.09.1001"]
+    variants = [lambda n: n, lambda n: n.replace("u", "oe", 1), lambda n: n.replace("j", "dj", 1),
+                lambda n: n.upper(), lambda n: n.split()[0], lambda n: n.replace("Muhammad", "Moch.")]
+    out, ref = [list(COLUMNS)], 0
+    for i in range(persons):
+        male = rng.random() < 0.6
+        name = fake.name_male() if male else fake.name_female()
+        name = " ".join(t for t in name.split() if not t.endswith(".") and t not in ("Hj", "H"))
+        if male and rng.random() < 0.2:
+            name = "Muhammad " + name.split()[-1]
+        nick = rng.choice(["Ujang", "Asep", "Otong", "Mpok", "Iyem", "Jablay", "Gondrong", ""])
+        age = rng.randint(8, 75)
+        nik = None
+        if rng.random() < 0.2:
+            nik = f"3275{rng.randint(1, 12):02d}{rng.randint(1, 28) + (0 if male else 40):02d}" \
+                  f"{rng.randint(1, 12):02d}{(today.year - age) % 100:02d}{rng.randint(1, 999):04d}"
+        home, born, mother = rng.choice(kel), fake.city(), fake.first_name_female()
+        for visit in range(rng.choice([1, 1, 1, 2, 2, 3, 4])):
+            ref += 1
+            day = today - dt.timedelta(days=rng.randint(0, 300))
+            shown = rng.choice(variants)(name) if visit else name
+            out.append([f"DEMO-{ref:04d}", shown, nick if rng.random() < 0.7 else "",
+                        nik if (nik and rng.random() < 0.7) else "", "", "L" if male else "P",
+                        born, "", age + rng.choice([-1, 0, 0, 1]), mother if rng.random() < 0.5 else "",
+                        "", "", home if rng.random() < 0.7 else rng.choice(kel),
+                        rng.choice(["Gelandangan", "Pengemis", "Pemulung", ""]),
+                        rng.choice([day.strftime("%d-%m-%Y"), day.strftime("%d/%m/%Y"), day.isoformat()]),
+                        fake.street_name(), rng.choice(["patroli", "razia", "laporan"]),
+                        fake.first_name(), ""])
+    return out

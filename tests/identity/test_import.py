@@ -149,3 +149,16 @@ def test_upload_screen_dry_run_commit_and_roles(login, session_ctx):
     assert r.status_code == 200 and "tidak didukung" in r.get_data(as_text=True)
     assert login("pimpinan").get("/import/").status_code == 403
     assert login("satpolpp").get("/import/").status_code == 403
+
+
+def test_demo_field_sheet_has_repeats_and_no_errors(session_ctx):
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "seeds" / "demo_field_sheet.xlsx"
+    rows = importer.read_rows(path.name, path.read_bytes())
+    with session_ctx() as s:
+        plans = importer.plan_import(s, rows, ALL)
+        s.rollback()
+    counts = importer.summary(plans)
+    assert counts["galat"] == 0, [(p.row, p.errors) for p in plans if p.errors][:3]
+    assert counts["tambah"] + counts["ganda"] + counts["lewati"] >= 10
