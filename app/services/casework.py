@@ -284,6 +284,28 @@ def queue_clause(name: str, *, user_id: int | None, roles, limits: dict | None =
     raise CaseworkError("Antrean tidak dikenal.")
 
 
+def overdue_page_ids(session, scope: Scope, *, limits: dict | None = None, offset: int = 0,
+                     limit: int = 25, now: dt.datetime | None = None) -> list[int]:
+    """Ids of one page of the overdue queue, oldest first.
+
+    One index range per state (`ix_kasus_state`: state, state_since), each cut
+    at offset+limit, merged: bounded work however many cases are overdue.
+    """
+    now = now or now_local()
+    limits = DEFAULT_STATE_LIMITS | (limits or {})
+    parts = [select(Case.id, Case.state_since).where(
+        case_clause(scope), Case.state == state,
+        Case.state_since < now - dt.timedelta(days=days)).order_by(Case.state_since)
+        .limit(offset + limit) for state, days in limits.items() if state in OPEN_STATES]
+    if not parts:
+        return []
+    rows = []
+    for part in parts:
+        rows += session.execute(part).all()
+    rows.sort(key=lambda r: (r.state_since, r.id))
+    return [r.id for r in rows[offset:offset + limit]]
+
+
 QUEUES = {"saya": "Kasus saya", "persetujuan": "Menunggu persetujuan saya",
           "terlambat": "Melewati batas waktu", "belum_ditugaskan": "Belum ditugaskan"}
 

@@ -81,10 +81,17 @@ class CaseworkView(BaseView):
         roles, page = _roles(), max(0, request.args.get("page", 0, type=int) or 0)
         clause = casework.queue_clause(name, user_id=g.user.id, roles=roles,
                                        limits=current_app.config.get("KASUS_BATAS_HARI"))
-        order = Case.state_since if name == "terlambat" else Case.id.desc()
-        cases = db.session.execute(
-            select(Case).options(selectinload(Case.person)).where(_case_scope(), clause)
-            .order_by(order).offset(min(page, 400) * 25).limit(25)).scalars().all()
+        page = min(page, 400)
+        if name == "terlambat":  # bounded per-state index ranges, oldest first
+            ids = casework.overdue_page_ids(db.session, current_scope(), offset=page * 25,
+                                            limits=current_app.config.get("KASUS_BATAS_HARI"))
+            found = {c.id: c for c in db.session.execute(select(Case).options(
+                selectinload(Case.person)).where(Case.id.in_(ids))).scalars()}
+            cases = [found[i] for i in ids if i in found]
+        else:
+            cases = db.session.execute(
+                select(Case).options(selectinload(Case.person)).where(_case_scope(), clause)
+                .order_by(Case.id.desc()).offset(page * 25).limit(25)).scalars().all()
         counts = casework.queue_counts(db.session, current_scope(), user_id=g.user.id, roles=roles,
                                        limits=current_app.config.get("KASUS_BATAS_HARI"))
         return self.render_template("palu/case_queue.html", cases=cases, name=name, page=page,

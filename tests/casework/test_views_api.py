@@ -99,3 +99,23 @@ def test_api_get_and_transition(app, build_case):
                json={"action": "mulai_asesmen", "version": version})
     assert r.status_code == 400 and "diubah oleh pengguna lain" in r.get_json()["message"]
     assert c.get("/api/v1/kasus/abc", headers=h).status_code == 404
+
+
+def test_overdue_and_unassigned_queues(login, build_case, session_ctx):
+    import datetime as dt
+
+    from app.models import Case
+    from app.services import casework
+    from app.services.scope import Scope
+
+    late_id, _ = build_case("asesmen", full=False)
+    fresh_id, _ = build_case("asesmen", full=False)
+    with session_ctx() as s:
+        s.get(Case, late_id).state_since = dt.datetime.now() - dt.timedelta(days=400)
+        s.commit()
+        ids = casework.overdue_page_ids(s, Scope.everything(), limit=100000)
+        assert late_id in ids and fresh_id not in ids
+    page = login("peksos").get("/kasus/antrean/terlambat").get_data(as_text=True)
+    assert f"/kasus/{late_id}\"" in page
+    page = login("peksos").get("/kasus/antrean/belum_ditugaskan").get_data(as_text=True)
+    assert f"/kasus/{fresh_id}\"" in page
