@@ -21,7 +21,7 @@ class DomainFormMixin:
 
     def _wrap_form(self, form_cls, *, is_add: bool):
         view = self
-        attrs = {} if is_add else {"_version": HiddenField()}
+        attrs = {} if is_add else {"lock_version": HiddenField()}  # no leading "_": WTForms ignores such fields
 
         def validate(form, extra_validators=None):
             ok = form_cls.validate(form, extra_validators=extra_validators)
@@ -40,13 +40,13 @@ class DomainFormMixin:
         return type(form_cls.__name__, (form_cls,), attrs)
 
     def stale_version(self, form, item) -> bool:
-        sent = form._fields.get("_version")
+        sent = form._fields.get("lock_version")
         return bool(sent is not None and sent.data and str(item.version) != str(sent.data))
 
     def prefill_form(self, form, pk):
         item = self.datamodel.get(pk)
-        if item is not None and "_version" in form._fields:
-            form._version.data = item.version
+        if item is not None and "lock_version" in form._fields:
+            form.lock_version.data = item.version
 
     @staticmethod
     def store_upload(field_name: str) -> str | None:

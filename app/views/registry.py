@@ -316,7 +316,7 @@ class EncounterView(DomainFormMixin, ArchiveRoutesMixin, ScopedModelView):
     edit_form_extra_fields = {k: v for k, v in add_form_extra_fields.items() if k != "person_ref"}
 
     def domain_validate(self, form, is_add):
-        data = {k: f.data for k, f in form._fields.items() if k not in ("csrf_token", "_version")}
+        data = {k: f.data for k, f in form._fields.items() if k not in ("csrf_token", "lock_version")}
         errors = {}
         if is_add:
             person = db.session.scalar(
