@@ -128,11 +128,11 @@ def merge_persons(session, survivor_id: int, merged_id: int, *, scope: Scope,
     now = now_local()
     if values.get("nik") and values["nik"] == mv["nik"]:
         conn.execute(update(_PT).where(_PT.c.id == merged_id).values(nik=None))
-    conn.execute(update(_PT).where(_PT.c.id == survivor_id)
-                 .values(**values, version=_PT.c.version + 1, updated_at=now, updated_by_id=user_id))
-    conn.execute(update(_PT).where(_PT.c.id == merged_id)
-                 .values(merged_into_id=survivor_id, version=_PT.c.version + 1, updated_at=now,
-                         updated_by_id=user_id))
+    # version-checked writes: without row locks (SQLite) a concurrent merge is refused here
+    _checked(conn, survivor_id, sv["version"],
+             dict(values, version=_PT.c.version + 1, updated_at=now, updated_by_id=user_id))
+    _checked(conn, merged_id, mv["version"],
+             dict(merged_into_id=survivor_id, version=_PT.c.version + 1, updated_at=now, updated_by_id=user_id))
     for model, col in CHILD_TABLES:
         t = model.__table__
         ids = snap["merged"]["children"][f"{t.name}.{col}"]
@@ -163,6 +163,13 @@ def merge_persons(session, survivor_id: int, merged_id: int, *, scope: Scope,
     session.flush()
     session.expire_all()
     return rec
+
+
+def _checked(conn, pid, version, values) -> None:
+    res = conn.execute(update(_PT).where(_PT.c.id == pid, _PT.c.version == version,
+                                         _PT.c.merged_into_id.is_(None)).values(**values))
+    if res.rowcount != 1:
+        raise MergeError(f"Data #{pid} baru saja diubah atau digabungkan oleh pengguna lain; muat ulang halaman.")
 
 
 def _move(conn, table, col, ids, target) -> None:
@@ -222,6 +229,12 @@ def unmerge(session, merge_id: int, *, scope: Scope, user_id: int | None = None,
             raise MergeError("Salah satu data di luar wilayah tugas Anda.")
     snap = json.loads(rec.snapshot)
     conn = session.connection()
+    now = now_local()
+    claimed = conn.execute(update(MergeRecord.__table__).where(
+        MergeRecord.__table__.c.id == rec.id, MergeRecord.__table__.c.undone_at.is_(None))
+        .values(undone_at=now, undone_by_id=user_id))
+    if claimed.rowcount != 1:  # a concurrent unmerge won (SQLite has no row locks)
+        raise MergeError("Penggabungan ini sudah dibatalkan.")
     if snap["added_alias_ids"]:
         conn.execute(delete(_AT).where(_AT.c.id.in_(snap["added_alias_ids"])))
     alias_ids = [a["id"] for a in snap["merged"]["aliases"]]
@@ -239,7 +252,6 @@ def unmerge(session, merge_id: int, *, scope: Scope, user_id: int | None = None,
         values = _dec(_PT, snap[key]["person"])
         values.pop("id"), values.pop("version")
         conn.execute(update(_PT).where(_PT.c.id == pid).values(**values, version=_PT.c.version + 1))
-    rec.undone_at, rec.undone_by_id = now_local(), user_id
     _mark_pair(session, rec.survivor_id, rec.merged_id, "berbeda", user_id,
                note or "Penggabungan dibatalkan")
     session.flush()

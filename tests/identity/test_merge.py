@@ -93,3 +93,42 @@ def test_merge_refuses_out_of_area_and_stale_second_session(make_person, session
             other.rollback()
     with session_ctx() as s:
         assert s.get(Person, b).merged_into_id == a and s.get(Person, c).merged_into_id is None
+
+
+def test_concurrent_overlapping_merges_cannot_corrupt(app, make_person, session_ctx):
+    """Two sessions merge b into a and b into c at the same time: exactly one wins."""
+    import threading
+
+    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.orm import Session
+
+    from app.extensions import db
+
+    tag = letters()
+    a, b, c = (make_person(nama=f"{n} {tag}") for n in ("Sarmin", "Sarmin", "Sarmin"))
+    with app.app_context():
+        engine = db.engine
+    results = {}
+    first = Session(engine)
+    merge_persons(first, a, b, scope=ALL)  # holds the row locks, not committed yet
+
+    def second():
+        with Session(engine) as s:
+            try:
+                merge_persons(s, c, b, scope=ALL)
+                s.commit()
+                results["second"] = "merged"
+            except (MergeError, OperationalError) as exc:
+                s.rollback()
+                results["second"] = type(exc).__name__
+
+    t = threading.Thread(target=second)
+    t.start()
+    t.join(timeout=2)  # PostgreSQL: blocked on FOR UPDATE; SQLite: waits on the database lock
+    first.commit()
+    first.close()
+    t.join(timeout=30)
+    assert results["second"] in ("MergeError", "OperationalError")
+    with session_ctx() as s:
+        assert s.get(Person, b).merged_into_id == a and s.get(Person, c).merged_into_id is None
+        assert s.scalar(select(MergeRecord.id).where(MergeRecord.merged_id == b, MergeRecord.survivor_id == c)) is None
