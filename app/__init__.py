@@ -68,6 +68,9 @@ def init_request_hooks(app: Flask) -> None:
     from app.views.errors import register_error_handlers
 
     register_error_handlers(app)
+    from app.views.ratelimit import init_api_login_limit
+
+    init_api_login_limit(app)
 
 
 def init_jinja(app: Flask) -> None:
