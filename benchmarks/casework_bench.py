@@ -31,7 +31,7 @@ STATES = ["terjangkau", "asesmen", "rencana_layanan", "layanan_berjalan", "rujuk
 
 
 def load(app, n_cases: int, seed: int = 7) -> None:
-    from sqlalchemy import func, insert, select
+    from sqlalchemy import func, insert, select, text
 
     from app.extensions import db
     from app.models import Case, CaseTransition, Person
@@ -68,6 +68,11 @@ def load(app, n_cases: int, seed: int = 7) -> None:
                      actor_name="bench") for cid, since in ids
                 for a in ("buka", "mulai_asesmen", "susun_rencana", "catatan")])
             s.commit()
+        if s.get_bind().dialect.name == "postgresql":
+            s.execute(text("ANALYZE kasus; ANALYZE kasus_riwayat"))
+        else:
+            s.execute(text("ANALYZE"))
+        s.commit()
         db.session.remove()
 
 
