@@ -82,6 +82,13 @@ def test_insert_update_archive_restore_purge_are_audited(login, session_ctx):
     assert "purge_request" in actions and actions[-1] == "purge"
     action, actor, changes, note = entries[-1]
     assert actor == "admin" and note == "Data ganda uji" and changes["nama"][1] == new
+    from app.models import AuditLog, Encounter
+
+    with session_ctx() as s:  # its encounters are purged (and logged) with it
+        assert s.query(Encounter).filter_by(person_id=pid).count() == 0
+        logged = s.scalars(select(AuditLog.changes).where(
+            AuditLog.table_name == "encounter", AuditLog.action == "purge")).all()
+        assert any(c.get("person_id", [None, None])[1] == pid for c in logged)
 
 
 def test_encounter_archive_restore(login, make_person, session_ctx):

@@ -24,4 +24,7 @@ def purge(session, item, reason: str) -> None:
     """Admin only: delete for good. The audit entry keeps every field's last value."""
     session.info["audit_note"] = reason
     audit.record(session, "purge_request", item.__tablename__, item.id, note=reason)
+    for encounter in list(getattr(item, "encounters", None) or ()):  # a person's meetings go too
+        session.delete(encounter)  # (FK: PostgreSQL refused the purge; SQLite orphaned them)
+    session.flush()
     session.delete(item)

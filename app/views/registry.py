@@ -12,6 +12,7 @@ from flask_appbuilder.fieldwidgets import BS3TextAreaFieldWidget, BS3TextFieldWi
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import IntegrityError
 from wtforms import DateTimeField, IntegerField, StringField, TextAreaField
 from wtforms.validators import Length, NumberRange, Optional
 
@@ -277,8 +278,14 @@ class ArchivedPersonView(ScopedModelView):
         if len(reason) < 3:
             flash(_("Alasan penghapusan permanen wajib diisi."), "danger")
             return redirect(url_for(".list"))
-        archive.purge(db.session, self.get_scoped(pk), reason)
-        db.session.commit()
+        try:
+            archive.purge(db.session, self.get_scoped(pk), reason)
+            db.session.commit()
+        except IntegrityError:  # still referenced (e.g. by a case or a merge record)
+            db.session.rollback()
+            flash(_("Data tidak dapat dihapus permanen karena masih dirujuk data lain "
+                    "(misalnya kasus atau penggabungan)."), "danger")
+            return redirect(url_for(".list"))
         flash(_("Data dihapus permanen dan dicatat di log audit."), "success")
         return redirect(url_for(".list"))
 
