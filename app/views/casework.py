@@ -97,9 +97,12 @@ class CaseworkView(BaseView):
         return self.render_template("palu/case_queue.html", cases=cases, name=name, page=page,
                                     counts=counts, queues=casework.QUEUES, states=workflow.STATES)
 
+    @expose("/buka", methods=["POST"])
     @expose("/buka/<person_id>", methods=["POST"])
     @has_access
-    def open(self, person_id):
+    def open(self, person_id=None):
+        """Open a case for a person (id in the URL or the form field person_id)."""
+        person_id = person_id or (request.form.get("person_id") or "").strip().lstrip("#")
         actor_id, actor_name = _actor()
         try:
             case = casework.open_case(db.session, safe_pk(person_id), actor_id, worker_id=actor_id,

@@ -24,8 +24,11 @@ def test_web_journey_with_approval(login, make_person, session_ctx):
 
     person_id = make_person()
     peksos, pimpinan = login("peksos"), login("pimpinan")
-    assert peksos.post(f"/kasus/buka/{person_id}").status_code == 302
+    assert peksos.post("/kasus/buka", data={"person_id": "abc"}).status_code == 404
+    assert peksos.post("/kasus/buka", data={"person_id": f"#{person_id}"}).status_code == 302
     case_id = _case_id(session_ctx, person_id)
+    again = peksos.post(f"/kasus/buka/{person_id}", follow_redirects=True).get_data(as_text=True)
+    assert "masih memiliki kasus" in again
     page = peksos.get(f"/kasus/{case_id}").get_data(as_text=True)
     assert "Mulai asesmen" in page
     _do(peksos, case_id, "mulai_asesmen")
