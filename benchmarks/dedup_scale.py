@@ -1,0 +1,93 @@
+"""Real-time candidate check p50/p95 and `dedup scan --since` time on a bulk-loaded registry.
+
+    cp benchmarks/results/bench_100k.db /tmp/dedup_100k.db
+    .venv/bin/python -m benchmarks.dedup_scale --db sqlite:////tmp/dedup_100k.db [--queries 200]
+
+Rebuilds the match_key table (bulk-loaded databases have none), then runs
+`find_candidates` for --queries noisy variants of existing persons (old
+spellings, dropped name part, age ±1) and prints wall-time p50/p95 and the
+average number of candidates scored.  Then times a `--since` scan of the
+--since-persons most recently created persons.
+"""
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--db", required=True)
+    ap.add_argument("--queries", type=int, default=200)
+    ap.add_argument("--since-persons", type=int, default=1000)
+    ap.add_argument("--skip-rebuild", action="store_true")
+    args = ap.parse_args()
+    sys.path.insert(0, str(ROOT))
+    import os
+
+    os.environ.setdefault("FAB_UPDATE_PERMS", "0")
+    from flask_migrate import upgrade
+    from sqlalchemy import func, select
+
+    from app import create_app
+    from app.extensions import db
+    from app.models import Person
+    from app.services import dedup
+    from app.services.identity_keys import install, rebuild_all
+    from app.services.scope import Scope
+
+    app = create_app("config", SQLALCHEMY_DATABASE_URI=args.db)
+    install()
+    with app.app_context():
+        upgrade(directory=str(ROOT / "migrations"), revision="heads")
+        s = db.session
+        n = s.scalar(select(func.count()).select_from(Person))
+        if not args.skip_rebuild:
+            t0 = time.perf_counter()
+            rebuild_all(s, batch=5000)
+            s.commit()
+            print(f"match_key rebuilt for {n} persons in {time.perf_counter() - t0:.1f} s")
+        rng = random.Random(3)
+        max_id = s.scalar(select(func.max(Person.id)))
+        rows = []
+        while len(rows) < args.queries:
+            p = s.get(Person, rng.randint(1, max_id))
+            if p is not None and p.nama:
+                rows.append(p)
+        queries = []
+        for p in rows:
+            name = p.nama.replace("u", "oe", 1) if rng.random() < 0.5 else p.nama
+            parts = name.split()
+            if len(parts) > 2 and rng.random() < 0.3:
+                parts.pop(rng.randrange(len(parts)))
+            queries.append({"nama": " ".join(parts), "jenis_kelamin": p.jenis_kelamin,
+                            "tahun_lahir": (p.tahun_lahir or 1980) + rng.choice([-1, 0, 1]),
+                            "kelurahan_kode": p.kelurahan_kode})
+        everyone = Scope.everything()
+        times, hits = [], 0
+        for q, p in zip(queries, rows):
+            t0 = time.perf_counter()
+            found = dedup.find_candidates(s, q, everyone, limit=5)
+            times.append((time.perf_counter() - t0) * 1000)
+            hits += any(c.person_id == p.id for c in found)
+        times.sort()
+        p95 = times[int(len(times) * 0.95) - 1]
+        print(f"find_candidates over {n} persons: p50 {statistics.median(times):.1f} ms, "
+              f"p95 {p95:.1f} ms, true person in top 5: {hits}/{len(queries)}")
+        since_ids = list(s.scalars(select(Person.id).order_by(Person.id.desc()).limit(args.since_persons)))
+        cutoff = s.scalar(select(func.min(Person.updated_at)).where(Person.id.in_(since_ids)))
+        t0 = time.perf_counter()
+        run = dedup.scan(s, since=cutoff)
+        s.rollback()
+        print(f"scan --since ({run.persons} persons changed since {cutoff}): "
+              f"{time.perf_counter() - t0:.1f} s, {run.pairs_new} pairs")
+
+
+if __name__ == "__main__":
+    main()
