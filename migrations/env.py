@@ -72,6 +72,11 @@ def run_migrations_offline():
         context.run_migrations()
 
 
+def include_object(obj, name, type_, reflected, compare_to):
+    """Leave out objects created with raw SQL for search (FTS5 tables, trigram indexes)."""
+    return not (reflected and compare_to is None and name and ("fts" in name or "trgm" in name))
+
+
 def run_migrations_online():
     """Run migrations in 'online' mode.
 
@@ -100,6 +105,7 @@ def run_migrations_online():
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
+            include_object=include_object,
             **conf_args
         )
 
