@@ -26,6 +26,7 @@ seed: migrate
 	$(FLASK) ppks seed
 	$(FLASK) ppks demo-users
 	$(FLASK) ppks demo --if-empty --persons $${DEMO_PERSONS:-400}
+	$(FLASK) kasus demo --if-empty --jumlah 24
 
 run: install translations seed
 	@echo

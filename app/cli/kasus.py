@@ -34,10 +34,15 @@ def tutup_otomatis(hari):
 
 @kasus.command("demo")
 @click.option("--jumlah", type=int, default=12)
+@click.option("--if-empty", is_flag=True, help="Lewati bila sudah ada kasus.")
 @with_appcontext
-def demo(jumlah):
+def demo(jumlah, if_empty):
     """Buka kasus demo untuk beberapa PPKS dalam berbagai status (untuk antrean peksos/pimpinan)."""
     from app.models import Case, Person
+
+    if if_empty and db.session.scalar(select(Case.id).limit(1)) is not None:
+        click.echo("Kasus sudah ada; kasus demo tidak dibuat ulang.")
+        return
     from app.services import casework, workflow
 
     set_actor(db.session, None, "demo")
