@@ -90,8 +90,8 @@ MAX_CONTENT_LENGTH = 32 * 1024 * 1024
 
 # Casework and reports
 HILANG_KONTAK_DAYS = int(os.environ.get("HILANG_KONTAK_DAYS", "90"))
-# Days a case may stay in one state before it shows as overdue, per state (see docs/casework.md).
-KASUS_BATAS_HARI = None  # None: the defaults in app/services/casework.py
+# KASUS_BATAS_HARI = {"asesmen": 14, ...}: days a case may stay in a state before it shows as
+# overdue (defaults in app/services/casework.py; see docs/casework.md).
 KEPALA_DINAS_NAMA = os.environ.get("KEPALA_DINAS_NAMA", "Kepala Dinas Sosial Kota Bekasi")
 KEPALA_DINAS_NIP = os.environ.get("KEPALA_DINAS_NIP", "-")
 REPORT_LETTERHEAD_LINES = [
