@@ -74,6 +74,22 @@ def met_subquery(start: dt.datetime, end: dt.datetime):
             .distinct().subquery("met"))
 
 
+def met_before(start: dt.datetime):
+    """The surviving `Person` (or a record merged into it) had an encounter before `start`.
+
+    Index-friendly: an EXISTS on (person_id, waktu) for the survivor itself, and the
+    (small) set of tombstones with earlier encounters; never a join on a COALESCE.
+    """
+    tomb = aliased(Person)
+    own = exists().where(Encounter.person_id == Person.id, Encounter.waktu < start,
+                         Encounter.is_archived.is_(False))
+    merged = Person.id.in_(
+        select(tomb.merged_into_id).join(Encounter, Encounter.person_id == tomb.id)
+        .where(tomb.merged_into_id > 0, Encounter.waktu < start,
+               Encounter.is_archived.is_(False)))
+    return own | merged
+
+
 def person_filter(scope: Scope, kecamatan: str | None):
     """Conditions on the surviving `Person`: scope, not archived/merged, kecamatan."""
     cond = person_clause(scope)
@@ -118,10 +134,9 @@ def rekap_ppks(session, period: Period, scope: Scope, kecamatan: str | None = No
         base.add_columns(literal("all"), Person.jenis_kelamin, count_p)
         .group_by(Person.jenis_kelamin)).all(), 1).get("all", {"L": 0, "P": 0, "U": 0, "J": 0})
 
+    returners = session.scalar(base.add_columns(func.count(distinct(Person.id)))
+                               .where(met_before(period.start)))
     ep = aliased(Person)
-    earlier = exists().where(Encounter.person_id == ep.id, survivor_id(ep) == Person.id,
-                             Encounter.is_archived.is_(False), Encounter.waktu < period.start)
-    returners = session.scalar(base.add_columns(func.count(distinct(Person.id))).where(earlier))
 
     by_source = {s: {"encounters": e, "persons": p} for s, e, p in session.execute(
         select(Encounter.sumber, func.count(Encounter.id), func.count(distinct(Person.id)))
@@ -227,11 +242,8 @@ def dashboard(session, scope: Scope, now: dt.datetime, overdue_days: int = 30) -
     met = met_subquery(month.start, month.end)
     base = select().select_from(met).join(Person, Person.id == met.c.pid).where(
         person_filter(scope, None))
-    ep = aliased(Person)
-    earlier = exists().where(Encounter.person_id == ep.id, survivor_id(ep) == Person.id,
-                             Encounter.is_archived.is_(False), Encounter.waktu < month.start)
     met_month = session.scalar(base.add_columns(func.count()))
-    returners = session.scalar(base.add_columns(func.count()).where(earlier))
+    returners = session.scalar(base.add_columns(func.count()).where(met_before(month.start)))
     cases = _case_base(scope, None).where(Case.state.in_(sorted(OPEN_STATES)))
     open_cases = session.scalar(cases.add_columns(func.count(Case.id)))
     overdue = session.scalar(cases.add_columns(func.count(Case.id)).where(

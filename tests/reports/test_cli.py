@@ -4,10 +4,9 @@ from __future__ import annotations
 from openpyxl import load_workbook
 
 from tests.reports import scenario as sc
-from tests.reports.test_rekap import data  # noqa: F401
 
 
-def test_cli_rekap_and_spm(app, data, tmp_path):  # noqa: F811
+def test_cli_rekap_and_spm(app, data, tmp_path):
     _, names = data
     runner = app.test_cli_runner()
     out = tmp_path / "rekap.xlsx"

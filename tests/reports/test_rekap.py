@@ -15,17 +15,6 @@ from tests.reports import scenario as sc
 CONFIG = {"KEPALA_DINAS_NAMA": "Drs. Uji Kepala, M.Si", "KEPALA_DINAS_NIP": "197001012000031001"}
 
 
-@pytest.fixture(scope="module")
-def data(app):
-    from tests.conftest import app_session
-    from app.models import JenisPPKS
-
-    with app_session(app) as s:
-        ids = sc.create(s)
-        names = {j.nomor: j.nama for j in s.query(JenisPPKS)}
-    return ids, names
-
-
 def _rekap(app, period, kec=None):
     from tests.conftest import app_session
 

@@ -6,7 +6,6 @@ import io
 
 from openpyxl import load_workbook
 
-from tests.reports.test_rekap import data  # noqa: F401  (module fixture: the 2011 scenario)
 
 
 def test_roles_and_home_redirect(login, client):
@@ -24,7 +23,7 @@ def test_roles_and_home_redirect(login, client):
         assert c.get("/").status_code == 200  # the plain home page
 
 
-def test_download_archive_and_redownload(login, session_ctx, data):  # noqa: F811
+def test_download_archive_and_redownload(login, session_ctx, data):
     from app.models import ReportArchive
 
     c = login("pimpinan")
@@ -70,7 +69,7 @@ def _csv(resp):
     return list(csv.reader(io.StringIO(resp.data.decode("utf-8-sig"))))
 
 
-def test_raw_export_hides_identifiers_without_permission(login, session_ctx, data):  # noqa: F811
+def test_raw_export_hides_identifiers_without_permission(login, session_ctx, data):
     from app.models import Person
 
     ids, _ = data
