@@ -18,7 +18,7 @@ from app.services.identity_keys import keys_for
 from app.services.matching import MatchModel, PersonRecord, features, score_features
 from app.services.scope import Scope, person_clause
 
-MAX_CANDIDATES = 2000  # persons scored per real-time check (smallest blocks first)
+MAX_CANDIDATES = 400  # persons scored per real-time check (smallest blocks first)
 
 
 def model() -> MatchModel:
