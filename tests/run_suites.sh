@@ -9,7 +9,7 @@ PG_URL="${TEST_DATABASE_URL:-postgresql+psycopg2://postgres@127.0.0.1:5432/palu_
 status=0
 
 echo "== Pass 1/2: SQLite =="
-env -u TEST_DATABASE_URL $PY -m pytest "$@" || status=1
+env -u TEST_DATABASE_URL $PY -m pytest -q "$@" || status=1
 
 ensure_postgres() {
   command -v pg_isready >/dev/null 2>&1 || return 1
@@ -33,7 +33,7 @@ PYEOF
 
 echo "== Pass 2/2: PostgreSQL =="
 if ensure_postgres; then
-  TEST_DATABASE_URL="$PG_URL" $PY -m pytest "$@" || status=1
+  TEST_DATABASE_URL="$PG_URL" $PY -m pytest -q "$@" || status=1
 elif [ "${CI:-}" = "true" ]; then
   echo "FAIL: PostgreSQL is required in CI but is not reachable at 127.0.0.1:5432."
   status=1
