@@ -66,3 +66,28 @@ def test_api_put_with_old_version_409(app, make_person, session_ctx):
     assert r.status_code == 409 and "sudah diubah" in r.get_json()["message"]
     with session_ctx() as s:
         assert s.get(Person, pid).nama == "Versi Baru"
+
+
+def test_api_put_without_version_is_refused(app, make_person, session_ctx):
+    from app.models import Person
+
+    pid = make_person()
+    token = app.test_client().post("/api/v1/security/login", json={
+        "username": "operator", "password": PASSWORD, "provider": "db"}).get_json()["access_token"]
+    r = app.test_client().put(f"/api/v1/person/{pid}", json={"nama": "Tanpa Versi"},
+                              headers={"Authorization": f"Bearer {token}"})
+    assert r.status_code == 409 and "version" in r.get_json()["message"]
+    with session_ctx() as s:
+        assert s.get(Person, pid).nama != "Tanpa Versi"
+
+
+def test_form_edit_without_version_is_refused(login, make_person, session_ctx):
+    from app.models import Person
+
+    pid = make_person()
+    c = login("operator")
+    c.get(f"/personview/edit/{pid}")
+    r = c.post(f"/personview/edit/{pid}", data=person_form("Tanpa Versi Form"))
+    assert r.status_code == 200 and "sudah diubah" in r.get_data(as_text=True)
+    with session_ctx() as s:
+        assert s.get(Person, pid).nama != "Tanpa Versi Form"

@@ -158,7 +158,9 @@ def test_duplicate_nik_refused_form_and_api(app, login, session_ctx, make_person
     assert f"#{first}" in r.get_json()["message"]["nik"]
     # editing another person to take the NIK is refused as well
     other = make_person()
-    r = app.test_client().put(f"/api/v1/person/{other}", json={"nik": nik},
+    with session_ctx() as s:
+        other_version = s.get(Person, other).version
+    r = app.test_client().put(f"/api/v1/person/{other}", json={"nik": nik, "version": other_version},
                               headers={"Authorization": f"Bearer {token}"})
     assert r.status_code == 422
     with session_ctx() as s:

@@ -172,8 +172,10 @@ def test_pilar_cannot_place_records_outside_area(app, login, people, session_ctx
                  headers=h)
     assert r.status_code == 422 and "di luar wilayah tugas Anda" in r.get_data(as_text=True)
     # moving an own person out of the area is refused too
-    r = api.put(f"/api/v1/person/{own['p']}", json={"domisili_kelurahan_kode": JATIASIH},
-                headers=h)
+    with session_ctx() as s:
+        own_version = s.get(Person, own["p"]).version
+    r = api.put(f"/api/v1/person/{own['p']}",
+                json={"domisili_kelurahan_kode": JATIASIH, "version": own_version}, headers=h)
     assert r.status_code == 422
     with session_ctx() as s:
         assert s.scalar(select(func.count()).select_from(Person).where(Person.nama == name)) == 0

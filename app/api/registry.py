@@ -14,8 +14,8 @@ from app.services import intake
 from app.views.base import ClauseFilter
 from app.views.registry import PERSON_DATA_KEYS, _encounter_scope, _person_scope
 
-STALE = ("Data ini sudah diubah oleh pengguna lain (versi {current}); kirim ulang "
-         "berdasarkan versi terbaru.")
+STALE = ("Data ini sudah diubah oleh pengguna lain, atau 'version' tidak dikirim (versi terkini: "
+         "{current}); baca data terbaru lalu kirim ulang dengan 'version' tersebut.")
 
 PERSON_COLUMNS = ["id", "version", "nama", "nik", "nik_status", "no_kk", "jenis_kelamin",
                   "tempat_lahir", "tanggal_lahir", "tahun_lahir", "tahun_lahir_perkiraan",
@@ -70,8 +70,9 @@ class IntakeApiMixin:
         return request.get_json(silent=True) if request.is_json else None
 
     def _stale(self, item, data) -> bool:
+        """PUT must carry the `version` it read; a missing one is refused like a stale one."""
         sent = data.get("version")
-        return sent is not None and str(sent) != str(item.version)
+        return sent is None or str(sent) != str(item.version)
 
     def _commit(self, item, status: int, warnings=()):
         try:

@@ -40,8 +40,9 @@ class DomainFormMixin:
         return type(form_cls.__name__, (form_cls,), attrs)
 
     def stale_version(self, form, item) -> bool:
+        """An edit must say which version it was based on; a missing one counts as stale."""
         sent = form._fields.get("lock_version")
-        return bool(sent is not None and sent.data and str(item.version) != str(sent.data))
+        return sent is None or not sent.data or str(item.version) != str(sent.data)
 
     def prefill_form(self, form, pk):
         item = self.datamodel.get(pk)
