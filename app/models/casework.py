@@ -4,7 +4,8 @@ referrals, pemulangan and aid applications.
 States and transitions live in `app/services/workflow.py` (one table); the SPM
 "terpenuhi" rule in `app/services/spm.py`.  A case copies its person's area
 (`kecamatan_kode`/`kelurahan_kode`) when opened so that queues are scoped
-without a join; `casework.sync_area` keeps it in step.
+without a join; it stays the episode's area (a merge moves the case to the
+survivor, area unchanged, and unmerge moves it back).
 """
 from __future__ import annotations
 

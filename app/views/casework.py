@@ -210,6 +210,12 @@ class CaseworkView(BaseView):
 
 def register(appbuilder) -> None:
     from app.api.casework import CaseApi
+    from app.models import AidApplication
+    from app.services.merge import register_child_table
+
+    # a merge moves the tombstone's cases and aid applications to the survivor; unmerge restores them
+    register_child_table(Case, "person_id")
+    register_child_table(AidApplication, "person_id")
 
     cat = dict(category="Casework", category_label=_l("Penanganan Kasus"), category_icon="fa-briefcase")
     appbuilder.add_view(CaseView, "Cases", label=_l("Daftar Kasus"), icon="fa-folder-open", **cat)
