@@ -74,6 +74,18 @@ class IntakeApiMixin:
         sent = data.get("version")
         return sent is None or str(sent) != str(item.version)
 
+    def _load_for_update(self, pk):
+        """(data, item, None) for a valid, in-scope, current PUT; else (…, refusal response)."""
+        data = self._json()
+        if not isinstance(data, dict):
+            return None, None, self.response_400(message="Permintaan harus berupa objek JSON.")
+        item = self.datamodel.get(_valid_pk(pk), self._base_filters) if _valid_pk(pk) else None
+        if item is None:
+            return data, None, self.response_404()
+        if self._stale(item, data):
+            return data, item, self.response(409, message=STALE.format(current=item.version))
+        return data, item, None
+
     def _commit(self, item, status: int, warnings=()):
         try:
             db.session.commit()
@@ -124,14 +136,9 @@ class PersonApi(SafePkApiMixin, IntakeApiMixin, ModelRestApi):
         return self._commit(result.person, 201, result.warnings)
 
     def put_headless(self, pk):
-        data = self._json()
-        if not isinstance(data, dict):
-            return self.response_400(message="Permintaan harus berupa objek JSON.")
-        item = self.datamodel.get(_valid_pk(pk), self._base_filters) if _valid_pk(pk) else None
-        if item is None:
-            return self.response_404()
-        if self._stale(item, data):
-            return self.response(409, message=STALE.format(current=item.version))
+        data, item, refusal = self._load_for_update(pk)
+        if refusal is not None:
+            return refusal
         merged = intake.person_fields(item) | {k: v for k, v in data.items() if k in
                                                  PERSON_DATA_KEYS + ["aliases"]}
         check = intake.validate_person(db.session, intake.coerce_dates(merged), person_id=item.id)
@@ -175,14 +182,9 @@ class EncounterApi(SafePkApiMixin, IntakeApiMixin, ModelRestApi):
         return self._commit(encounter, 201)
 
     def put_headless(self, pk):
-        data = self._json()
-        if not isinstance(data, dict):
-            return self.response_400(message="Permintaan harus berupa objek JSON.")
-        item = self.datamodel.get(_valid_pk(pk), self._base_filters) if _valid_pk(pk) else None
-        if item is None:
-            return self.response_404()
-        if self._stale(item, data):
-            return self.response(409, message=STALE.format(current=item.version))
+        data, item, refusal = self._load_for_update(pk)
+        if refusal is not None:
+            return refusal
         current = ["waktu", "kelurahan_kode", "latitude", "longitude", "lokasi", "sumber", "tim",
                    "petugas_nama", "aktivitas", "kondisi", "hasil", "catatan", "photo"]
         merged = {c: getattr(item, c) for c in current} | data

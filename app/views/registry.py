@@ -245,7 +245,21 @@ def _pk(pk) -> int:
     return safe_pk(pk)
 
 
-class ArchivedPersonView(ScopedModelView):
+class RestoreRouteMixin:
+    """`POST /restore/<pk>`: bring an archived record back (scoped, audited)."""
+
+    @expose("/restore/<pk>", methods=["POST"])
+    @has_access
+    def restore(self, pk):
+        from app.services import archive
+
+        archive.restore(db.session, self.get_scoped(pk))
+        db.session.commit()
+        flash(_("Data dipulihkan."), "success")
+        return redirect(url_for(".list"))
+
+
+class ArchivedPersonView(RestoreRouteMixin, ScopedModelView):
     """Arsip PPKS: archived persons, restorable by staff, purgeable by Admin."""
 
     datamodel = CappedCountInterface(Person)
@@ -258,16 +272,6 @@ class ArchivedPersonView(ScopedModelView):
     search_columns = ["nama"]
     label_columns = PERSON_LABELS
     list_template = "palu/archived_list.html"
-
-    @expose("/restore/<pk>", methods=["POST"])
-    @has_access
-    def restore(self, pk):
-        from app.services import archive
-
-        archive.restore(db.session, self.get_scoped(pk))
-        db.session.commit()
-        flash(_("Data dipulihkan."), "success")
-        return redirect(url_for(".list"))
 
     @expose("/purge/<pk>", methods=["POST"])
     @has_access
@@ -367,7 +371,7 @@ class EncounterView(DomainFormMixin, ArchiveRoutesMixin, ScopedModelView):
         return super()._get_add_widget(form, exclude_cols=exclude_cols, widgets=widgets)
 
 
-class ArchivedEncounterView(ScopedModelView):
+class ArchivedEncounterView(RestoreRouteMixin, ScopedModelView):
     datamodel = CappedCountInterface(Encounter)
     base_filters = [["id", ClauseFilter, _archived_encounter_scope]]
     base_permissions = ["can_list", "can_show", "can_restore"]
@@ -377,16 +381,6 @@ class ArchivedEncounterView(ScopedModelView):
     search_columns = ["waktu"]
     label_columns = ENCOUNTER_LABELS
     list_template = "palu/archived_list.html"
-
-    @expose("/restore/<pk>", methods=["POST"])
-    @has_access
-    def restore(self, pk):
-        from app.services import archive
-
-        archive.restore(db.session, self.get_scoped(pk))
-        db.session.commit()
-        flash(_("Data dipulihkan."), "success")
-        return redirect(url_for(".list"))
 
 
 class PilarSosialView(ScopedModelView):
