@@ -27,6 +27,10 @@ CASE_LABELS = {"id": _l("No."), "person": _l("PPKS"), "state": _l("Status"),
                "pending_approval": _l("Menunggu persetujuan"), "closed_at": _l("Ditutup")}
 
 
+# history labels: every workflow action, plus the opening of the case
+ACTION_LABELS = {"buka": "Kasus dibuka"} | {a.name: a.label for a in workflow.ACTIONS.values()}
+
+
 def _case_scope():
     return casework.case_clause(current_scope())
 
@@ -124,7 +128,7 @@ class CaseworkView(BaseView):
             actions=workflow.available_actions(case, _roles()), assessment=a,
             terpenuhi=a is not None and spm.is_terpenuhi(db.session, a),
             missing=spm.missing_services(db.session, a) if a else [],
-            alasan=workflow.ALASAN_TERMINASI,
+            alasan=workflow.ALASAN_TERMINASI, action_labels=ACTION_LABELS,
             layanan=db.session.execute(select(JenisLayanan).where(JenisLayanan.aktif.is_(True))
                                        .order_by(JenisLayanan.spm_group, JenisLayanan.urutan)).scalars().all(),
             lembaga=db.session.execute(select(Lembaga).where(Lembaga.aktif.is_(True))
