@@ -79,7 +79,7 @@ ROLE_DESCRIPTIONS = {
     "Pekerja Sosial": "Mencatat dan mengubah data PPKS dan penjangkauan, mengarsipkan dan memulihkan. Seluruh kota.",
     "Pimpinan": "Membaca seluruh data, dasbor, laporan dan log audit; tidak mengubah data. Seluruh kota.",
     "Satpol PP": "Mencatat penjangkauan dan mendaftarkan orang yang ditemui; hanya wilayah tugasnya.",
-    "Pilar Sosial": "Mencatat dan mengubah data PPKS dan penjangkauan; hanya wilayah tugasnya.",
+    "Pilar Sosial": "Mencatat dan mengubah data PPKS dan penjangkauan, mengajukan permohonan bantuan; hanya wilayah tugasnya.",
 }
 
 BUILTIN_ROLES = ["Admin", *ROLE_PERMISSIONS]
@@ -107,6 +107,25 @@ _CASEWORK = {
         "can_case", "can_service", "can_document", "can_queue"]}),
 }
 for _role, _perms in _CASEWORK.items():
+    ROLE_PERMISSIONS[_role] = _merge(ROLE_PERMISSIONS[_role], _perms)
+
+# Casework follow-up: queue links in the menu (with counts), reassigning a case
+# (Pekerja Sosial, Pimpinan) and aid applications (permohonan bantuan): staff
+# submit and move the status; Pimpinan reads; Pilar Sosial submits and reads for
+# persons in its own area (the scope rule); Satpol PP has none.
+_QUEUE_MENU = {f"Queue {q}": ["menu_access"]
+               for q in ("saya", "persetujuan", "terlambat", "belum_ditugaskan")}
+_AID_MENU = {"Aid overdue": ["menu_access"]}
+_AID_STAFF = {"AidView": ["can_list", "can_show", "can_add", "can_status"],
+              "AidApi": ["can_get", "can_post", "can_put"]}
+for _role, _perms in {
+    "Pekerja Sosial": _merge(_QUEUE_MENU, _AID_MENU, _AID_STAFF, {"CaseworkView": ["can_assign"]}),
+    "Pimpinan": _merge(_QUEUE_MENU, _AID_MENU, {"CaseworkView": ["can_assign"],
+                                                "AidView": READ, "AidApi": ["can_get"]}),
+    "Operator": _merge(_QUEUE_MENU, _AID_MENU, _AID_STAFF),
+    "Pilar Sosial": _merge(_AID_MENU, {"AidView": ["can_list", "can_show", "can_add"],
+                                       "AidApi": ["can_get", "can_post"]}),
+}.items():
     ROLE_PERMISSIONS[_role] = _merge(ROLE_PERMISSIONS[_role], _perms)
 
 # Identity (issue 3): search-before-create, duplicate review, merge/unmerge, import, repeats.

@@ -1,5 +1,6 @@
 """Casework operations other than state changes: opening cases, scope, work
-queues, assessment/service/referral/pemulangan/aid records, automatic
+queues, assessment/service/referral/pemulangan records (aid applications:
+`services/aid.py`), automatic
 hilang-kontak closing and reopening.  Pure: session + plain values.
 
 State changes go through `workflow.apply_transition` only.
@@ -13,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from app.models.base import now_local
 from app.models.casework import (
-    AidApplication, Assessment, Case, CaseTransition, Pemulangan, Referral, ServiceDelivery,
+    Assessment, Case, CaseTransition, Pemulangan, Referral, ServiceDelivery,
 )
 from app.models.master import JenisLayanan, Lembaga
 from app.models.registry import Encounter, Person
@@ -25,15 +26,6 @@ from app.services.workflow import APPROVERS, OPEN_STATES, SYSTEM, WorkflowError
 DEFAULT_STATE_LIMITS = {"terjangkau": 7, "asesmen": 14, "rencana_layanan": 7,
                         "layanan_berjalan": 90, "rujukan": 30, "pemulangan": 14,
                         "reunifikasi": 30}
-AID_LIMIT_DAYS = 30
-AID_TYPES = {"bpjs_pbi": "BPJS PBI", "pkh": "PKH", "bpnt": "BPNT",
-             "bansos_daerah": "Bantuan sosial daerah", "alat_bantu": "Alat bantu",
-             "lainnya": "Lainnya"}
-AID_FLOW = {"diajukan": {"diverifikasi"}, "diverifikasi": {"diteruskan", "ditolak"},
-            "diteruskan": {"disetujui", "ditolak"}, "disetujui": {"disalurkan"}}
-AID_DATE = {"diverifikasi": "tanggal_diverifikasi", "diteruskan": "tanggal_diteruskan",
-            "disetujui": "tanggal_keputusan", "ditolak": "tanggal_keputusan",
-            "disalurkan": "tanggal_disalurkan"}
 REFERRAL_FLOW = {"dikirim": {"diterima", "ditolak", "dibatalkan"},
                  "diterima": {"selesai", "dibatalkan"}}
 RISIKO = ("rendah", "sedang", "tinggi")
@@ -113,8 +105,25 @@ def open_case(session, person_id: int, actor_id: int | None, *, worker_id: int |
     return case
 
 
-def assign(session, case: Case, worker_id: int | None) -> None:
+def assign(session, case: Case, worker_id: int | None, *, actor_id: int | None = None,
+           actor_name: str | None = None, allowed: dict[int, str] | None = None,
+           expected_version: int | None = None) -> None:
+    """(Re)assign the case's worker; with `allowed` ({user id: name} of eligible
+    workers) the choice is checked and the change is written to the history."""
+    if expected_version is not None and int(expected_version) != case.version:
+        raise CaseworkError("Kasus telah diubah oleh pengguna lain. Muat ulang halaman lalu coba lagi.")
+    if allowed is not None and worker_id is not None and worker_id not in allowed:
+        raise CaseworkError("Petugas yang dipilih bukan pekerja sosial aktif.")
+    if worker_id == case.assigned_worker_id:
+        raise CaseworkError("Kasus sudah ditugaskan kepada petugas tersebut.")
+    _need_open(case)
     case.assigned_worker_id = worker_id
+    if allowed is not None:
+        who = allowed.get(worker_id) if worker_id is not None else None
+        session.add(CaseTransition(case_id=case.id, waktu=now_local(), actor_id=actor_id,
+                                   actor_name=actor_name, action="tugaskan",
+                                   from_state=case.state, to_state=case.state,
+                                   note=f"Ditugaskan kepada {who}" if who else "Penugasan dilepas"))
     session.flush()
 
 
@@ -238,28 +247,6 @@ def add_pemulangan(session, case: Case, data: dict) -> Pemulangan:
     return p
 
 
-def add_aid(session, person_id: int, data: dict, case_id: int | None = None) -> AidApplication:
-    if data.get("jenis") not in AID_TYPES:
-        raise CaseworkError("Jenis bantuan wajib dipilih.")
-    on = _date(data.get("tanggal_diajukan") or dt.date.today(), "Tanggal pengajuan")
-    aid = AidApplication(person_id=person_id, case_id=case_id, jenis=data["jenis"],
-                         dokumen=data.get("dokumen") or None,
-                         instansi_tujuan=data.get("instansi_tujuan") or None, status="diajukan",
-                         status_since=on, tanggal_diajukan=on, catatan=data.get("catatan") or None)
-    session.add(aid)
-    session.flush()
-    return aid
-
-
-def set_aid_status(session, aid: AidApplication, status: str, on: dt.date | None = None) -> None:
-    if status not in AID_FLOW.get(aid.status, set()):
-        raise CaseworkError(f"Status permohonan tidak dapat diubah dari {aid.status} ke {status}.")
-    on = on or dt.date.today()
-    setattr(aid, AID_DATE[status], on)
-    aid.status, aid.status_since = status, on
-    session.flush()
-
-
 # -- queues --------------------------------------------------------------------
 
 def queue_clause(name: str, *, user_id: int | None, roles, limits: dict | None = None,
@@ -319,12 +306,6 @@ def queue_counts(session, scope: Scope, *, user_id, roles, limits=None, cap: int
                                                  limits=limits)).limit(cap + 1).subquery()
         out[name] = session.execute(select(func.count()).select_from(sub)).scalar_one()
     return out
-
-
-def overdue_aid_clause(now: dt.date | None = None):
-    now = now or dt.date.today()
-    return and_(AidApplication.status.in_(tuple(AID_FLOW)),
-                AidApplication.status_since < now - dt.timedelta(days=AID_LIMIT_DAYS))
 
 
 # -- hilang kontak ------------------------------------------------------------------

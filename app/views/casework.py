@@ -6,7 +6,7 @@ every lookup re-checks the scope rule (`casework.case_clause`).
 """
 from __future__ import annotations
 
-from flask import Response, abort, current_app, flash, g, redirect, request, url_for
+from flask import Response, abort, current_app, flash, g, has_request_context, redirect, request, url_for
 from flask_appbuilder import BaseView
 from flask_appbuilder.baseviews import expose
 from flask_appbuilder.security.decorators import has_access
@@ -14,10 +14,12 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.exc import StaleDataError
 
 from app.extensions import db
 from app.models import Case, JenisLayanan, Lembaga
 from app.security import current_scope
+from app.services import aid as aid_svc
 from app.services import casework, casework_docs, spm, workflow
 from app.services.audit import set_actor
 from app.views.base import CappedCountInterface, ClauseFilter, ScopedModelView, safe_pk
@@ -28,7 +30,57 @@ CASE_LABELS = {"id": _l("No."), "person": _l("PPKS"), "state": _l("Status"),
 
 
 # history labels: every workflow action, plus the opening of the case
-ACTION_LABELS = {"buka": "Kasus dibuka"} | {a.name: a.label for a in workflow.ACTIONS.values()}
+ACTION_LABELS = {"buka": "Kasus dibuka", "tugaskan": "Penugasan petugas"} | {
+    a.name: a.label for a in workflow.ACTIONS.values()}
+WORKER_ROLE = workflow.WORKER
+
+
+def menu_counts() -> dict:
+    """Queue counts of the current user, once per request (capped; one query per queue)."""
+    if not has_request_context() or not getattr(getattr(g, "user", None), "is_authenticated", False):
+        return {}
+    if "_palu_queue_counts" not in g:
+        counts = {}
+        sm = current_app.appbuilder.sm
+        if sm.has_access("can_queue", "CaseworkView"):
+            counts = casework.queue_counts(db.session, current_scope(), user_id=g.user.id,
+                                           roles=_roles(),
+                                           limits=current_app.config.get("KASUS_BATAS_HARI"))
+        if sm.has_access("can_list", "AidView"):
+            counts["bantuan_terlambat"] = aid_svc.overdue_count(db.session, current_scope())
+        g._palu_queue_counts = counts
+    return g._palu_queue_counts
+
+
+class CountLabel:
+    """A menu label with the live count of a queue, e.g. "Kasus saya (3)" (FAB renders str())."""
+
+    def __init__(self, key: str, text: str):
+        self.key, self.text = key, text
+
+    def __str__(self) -> str:
+        base = str(_l(self.text))
+        n = menu_counts().get(self.key)
+        return f"{base} ({n if n <= 1000 else '1000+'})" if n else base
+
+    def __hash__(self) -> int:  # gettext looks the label up in its catalog
+        return hash(str(self))
+
+    def __eq__(self, other) -> bool:
+        return str(self) == str(other)
+
+
+def _workers() -> dict[int, str]:
+    """Active users holding the Pekerja Sosial role: {id: name}."""
+    from flask_appbuilder.security.sqla.models import Role
+
+    from app.security import PaluUser
+
+    rows = db.session.execute(select(PaluUser.id, PaluUser.first_name, PaluUser.last_name,
+                                     PaluUser.username).join(PaluUser.roles)
+                              .where(Role.name == WORKER_ROLE, PaluUser.active.is_(True))
+                              .order_by(PaluUser.first_name, PaluUser.id)).all()
+    return {r.id: f"{r.first_name or ''} {r.last_name or ''}".strip() or r.username for r in rows}
 
 
 def _case_scope():
@@ -74,7 +126,7 @@ class CaseworkView(BaseView):
     route_base = "/kasus"
     default_view = "queue"
     base_permissions = ["can_case", "can_transition", "can_record", "can_document", "can_queue",
-                        "can_open", "can_service"]
+                        "can_open", "can_service", "can_assign"]
 
     @expose("/antrean/")
     @expose("/antrean/<name>")
@@ -96,8 +148,7 @@ class CaseworkView(BaseView):
             cases = db.session.execute(
                 select(Case).options(selectinload(Case.person)).where(_case_scope(), clause)
                 .order_by(Case.id.desc()).offset(page * 25).limit(25)).scalars().all()
-        counts = casework.queue_counts(db.session, current_scope(), user_id=g.user.id, roles=roles,
-                                       limits=current_app.config.get("KASUS_BATAS_HARI"))
+        counts = menu_counts()
         return self.render_template("palu/case_queue.html", cases=cases, name=name, page=page,
                                     counts=counts, queues=casework.QUEUES, states=workflow.STATES)
 
@@ -123,12 +174,15 @@ class CaseworkView(BaseView):
     def case(self, pk):
         case = load_case(pk)
         a = case.latest_assessment
+        can_assign = self.appbuilder.sm.has_access("can_assign", "CaseworkView")
+        workers = _workers() if can_assign and case.state in workflow.OPEN_STATES else {}
         return self.render_template(
             "palu/case_show.html", case=case, states=workflow.STATES,
             actions=workflow.available_actions(case, _roles()), assessment=a,
             terpenuhi=a is not None and spm.is_terpenuhi(db.session, a),
             missing=spm.missing_services(db.session, a) if a else [],
-            alasan=workflow.ALASAN_TERMINASI, action_labels=ACTION_LABELS,
+            alasan=workflow.ALASAN_TERMINASI, action_labels=ACTION_LABELS, workers=workers,
+            worker_name=_workers().get(case.assigned_worker_id) if case.assigned_worker_id else None,
             layanan=db.session.execute(select(JenisLayanan).where(JenisLayanan.aktif.is_(True))
                                        .order_by(JenisLayanan.spm_group, JenisLayanan.urutan)).scalars().all(),
             lembaga=db.session.execute(select(Lembaga).where(Lembaga.aktif.is_(True))
@@ -148,6 +202,25 @@ class CaseworkView(BaseView):
         except workflow.WorkflowError as err:
             db.session.rollback()
             flash(str(err), "danger")
+        return redirect(url_for("CaseworkView.case", pk=pk))
+
+    @expose("/<pk>/tugaskan", methods=["POST"])
+    @has_access
+    def assign(self, pk):
+        """Reassign the case to another social worker (or release it)."""
+        case = load_case(pk)
+        actor_id, actor_name = _actor()
+        try:
+            raw = request.form.get("worker_id", "")
+            worker_id = None if raw == "" else safe_pk(raw)
+            casework.assign(db.session, case, worker_id, actor_id=actor_id, actor_name=actor_name,
+                            allowed=_workers(), expected_version=request.form.get("version", type=int))
+            db.session.commit()
+            flash(_("Penugasan kasus diperbarui."), "success")
+        except (casework.CaseworkError, StaleDataError) as err:
+            db.session.rollback()
+            flash(str(err) if isinstance(err, casework.CaseworkError) else _(
+                "Kasus telah diubah oleh pengguna lain. Muat ulang halaman lalu coba lagi."), "danger")
         return redirect(url_for("CaseworkView.case", pk=pk))
 
     @expose("/<pk>/catat/<kind>", methods=["POST"])
@@ -225,6 +298,15 @@ def register(appbuilder) -> None:
     appbuilder.add_view(CaseView, "Cases", label=_l("Daftar Kasus"), icon="fa-folder-open", **cat)
     appbuilder.add_view_no_menu(CaseworkView)
     for name, label in casework.QUEUES.items():
-        appbuilder.add_link(f"Queue {name}", label=_l(label), href=f"/kasus/antrean/{name}",
-                            icon="fa-inbox", category="Casework")
+        appbuilder.add_link(f"Queue {name}", label=CountLabel(name, label),
+                            href=f"/kasus/antrean/{name}", icon="fa-inbox", category="Casework")
     appbuilder.add_api(CaseApi)
+
+    from app.api.aid import AidApi
+    from app.views.aid import AidView
+
+    appbuilder.add_view(AidView, "Aid applications", label=_l("Permohonan Bantuan"),
+                        icon="fa-hand-holding-heart", **cat)
+    appbuilder.add_link("Aid overdue", label=CountLabel("bantuan_terlambat", "Bantuan terlambat"),
+                        href="/bantuan/antrean/terlambat", icon="fa-clock", category="Casework")
+    appbuilder.add_api(AidApi)

@@ -9,7 +9,7 @@ def _rows(s, model, pid):
 
 def test_merge_moves_cases_and_unmerge_restores_them(make_person, session_ctx, build_case):
     from app.models import AidApplication, Case, CaseTransition, Person
-    from app.services import casework
+    from app.services import aid
     from app.services.merge import CHILD_TABLES, merge_persons, unmerge
     from app.services.scope import Scope
 
@@ -17,7 +17,7 @@ def test_merge_moves_cases_and_unmerge_restores_them(make_person, session_ctx, b
     case_a, a = build_case("layanan_berjalan")
     case_b, b = build_case("asesmen", full=False, kelurahan="32.75.01.1002")
     with session_ctx() as s:
-        casework.add_aid(s, b, {"jenis": "pkh"}, case_id=case_b)
+        aid.add_aid(s, b, {"jenis": "pkh"}, case_id=case_b)
         s.commit()
         before = {pid: (_rows(s, Case, pid), _rows(s, AidApplication, pid)) for pid in (a, b)}
         history_b = [dict(r._mapping) for r in s.execute(

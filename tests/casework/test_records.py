@@ -5,6 +5,7 @@ import datetime as dt
 
 import pytest
 
+from app.services import aid as aid_svc
 from app.services import casework
 from app.services.casework import CaseworkError
 
@@ -37,21 +38,22 @@ def test_aid_flow_and_overdue(build_case, session_ctx):
     case_id, person_id = build_case("layanan_berjalan")
     with session_ctx() as s:
         with pytest.raises(CaseworkError, match="Jenis bantuan"):
-            casework.add_aid(s, person_id, {"jenis": "emas"})
-        aid = casework.add_aid(s, person_id, {"jenis": "bpjs_pbi", "tanggal_diajukan": "2026-01-05"},
+            aid_svc.add_aid(s, person_id, {"jenis": "emas"})
+        aid = aid_svc.add_aid(s, person_id, {"jenis": "bpjs_pbi", "tanggal_diajukan": "2026-01-05",
+                                              "instansi_tujuan": "BPJS Kesehatan"},
                                case_id)
         s.commit()
         overdue = s.scalars(select(AidApplication.id).where(
-            casework.overdue_aid_clause(dt.date(2026, 3, 1)))).all()
+            aid_svc.overdue_aid_clause(dt.date(2026, 3, 1)))).all()
         assert aid.id in overdue
         with pytest.raises(CaseworkError):
-            casework.set_aid_status(s, aid, "disalurkan")
+            aid_svc.set_aid_status(s, aid, "disalurkan")
         for status in ("diverifikasi", "diteruskan", "disetujui", "disalurkan"):
-            casework.set_aid_status(s, aid, status, dt.date(2026, 3, 2))
+            aid_svc.set_aid_status(s, aid, status, dt.date(2026, 3, 2))
         assert aid.tanggal_disalurkan == dt.date(2026, 3, 2) and aid.status == "disalurkan"
         s.commit()
         assert aid.id not in s.scalars(select(AidApplication.id).where(
-            casework.overdue_aid_clause(dt.date(2026, 9, 1)))).all()
+            aid_svc.overdue_aid_clause(dt.date(2026, 9, 1)))).all()
 
 
 @pytest.mark.parametrize("data,message", [
