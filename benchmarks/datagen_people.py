@@ -12,9 +12,8 @@ import random
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from faker.providers.person.id_ID import Provider as _IdNames
-
 from app.services.matching import PersonRecord
+from benchmarks import name_pools_id as NP
 
 # Kota Bekasi kelurahan (Kemendagri codes, Kepmendagri 2025), copied from the reference list.
 KELURAHAN: dict[str, str] = dict(
@@ -44,14 +43,7 @@ for _k in KELURAHAN:
 ASAL = ("32.75 32.16 32.01 32.76 31.75 31.72 32.15 32.12 32.09 32.05 32.03 32.02 33.29 33.28 33.27 "
         "33.01 33.02 33.05 36.03 36.71 18.01 12.71 35.78 32.10 32.14").split()
 
-COMMON_SINGLE = {
-    "L": ["Budi", "Agus", "Slamet", "Joko", "Yanto", "Andi", "Ujang", "Asep", "Dedi", "Udin", "Iwan", "Rudi",
-          "Bambang", "Eko", "Heri", "Anto", "Jajang", "Ahmad", "Wahyu", "Hendra"],
-    "P": ["Siti", "Sri", "Dewi", "Ani", "Rina", "Wati", "Yati", "Nur", "Sumiati", "Tini", "Eni", "Nining",
-          "Yuli", "Ratna", "Lilis", "Euis", "Imas", "Neneng", "Ina", "Atun"],
-}
-STREET_NICKS = ("Ucok Gendut Kribo Item Bule Cepot Tole Unyil Gondrong Botak Acong Entong Ipul Jenggot Bewok "
-                "Kampret Dogol Bencong Pesek Kurus Cungkring Pendek Ompong Codet Belang Cemong").split()
+STREET_NICKS = NP.STREET_NICKS
 MUHAMMAD = ("Muhammad Muhamad Mohammad Mohamad Mochammad Mochamad Muchammad Mukhammad Mohamed Muhamat "
             "Moh. Moch. Muh. M. Mhd. Mhd Moh Mochd. Md. Muhammed Muhammat").split()
 SITI = ["Siti", "Sitti", "St."]
@@ -78,15 +70,11 @@ class Person:
 _CUM: dict[tuple, list[float]] = {}
 
 
-def _zipf_pick(rng: random.Random, pool: list[str], s: float = 1.0) -> str:
-    """Pick with a Zipf-like skew (weight 1/(rank+5)) so some names are common."""
-    key = (len(pool), s)
+def _zipf_pick(rng: random.Random, pool: list[str], s: float = 1.0, q: float = 2.0) -> str:
+    """Pick with a Zipf–Mandelbrot skew (weight 1/(rank+1+q)^s): few common names, long tail."""
+    key = (id(pool), len(pool), s, q)
     if key not in _CUM:
-        acc, cum = 0.0, []
-        for i in range(len(pool)):
-            acc += 1.0 / (i + 5) ** s
-            cum.append(acc)
-        _CUM[key] = cum
+        _CUM[key] = NP.zipf_cum(len(pool), s, q)
     return rng.choices(pool, cum_weights=_CUM[key])[0]
 
 
@@ -106,12 +94,10 @@ class Generator:
 
     def __init__(self, seed: int):
         self.rng = random.Random(seed)
-        r = random.Random(seed + 7)
-        self.first = {"L": list(_IdNames.first_names_male), "P": list(_IdNames.first_names_female)}
-        self.last = {"L": list(_IdNames.last_names_male), "P": list(_IdNames.last_names_female)}
-        for pools in (self.first, self.last):
-            for v in pools.values():
-                r.shuffle(v)
+        self.given = NP.given_pools(seed)
+        self.second = {"L": list(NP.SECOND_M), "P": list(NP.SECOND_F)}
+        self.arabic = {"L": list(NP.ARABIC_M), "P": list(NP.ARABIC_F)}
+        self.stats: dict[str, int] = {}
 
     # ----------------------------------------------------------------- persons
     def person(self, pid: int) -> Person:
@@ -132,33 +118,53 @@ class Generator:
         )
 
     def _name(self, g: str) -> list[str]:
+        """A 1–3 part name; the mix and pools are documented in docs/matching.md."""
         rng = self.rng
         x = rng.random()
-        if x < 0.18:
-            return [rng.choice(COMMON_SINGLE[g])]
-        if x < 0.33:
-            return [_zipf_pick(rng, self.first[g], 0.9)]
-        if rng.random() < 0.03:
-            return ["I" if g == "L" else "Ni", rng.choice(["Wayan", "Made", "Nyoman", "Ketut", "Putu"]),
-                    _zipf_pick(rng, self.first[g])]
-        parts = [_zipf_pick(rng, self.first[g]), _zipf_pick(rng, self.last[g])]
-        if g == "L" and rng.random() < 0.18:
-            parts.insert(0, "Muhammad")
-        elif g == "P" and rng.random() < 0.15:
-            parts.insert(0, "Siti")
-        elif rng.random() < 0.12:
-            parts.insert(1, _zipf_pick(rng, self.first[g]))
+        given = lambda: _zipf_pick(rng, self.given[g], 1.0, 8.0)  # noqa: E731
+        if x < 0.05:  # Batak: given name + marga
+            kind, parts = "batak", [rng.choice(NP.BATAK_M if g == "L" else NP.BATAK_F), _zipf_pick(rng, NP.MARGA, 0.8)]
+        elif x < 0.08:  # Chinese-Indonesian
+            if rng.random() < 0.4:
+                given_cn = rng.choice(NP.CHINESE_GIVEN_M if g == "L" else NP.CHINESE_GIVEN_F)
+                kind, parts = "chinese", [rng.choice(NP.CHINESE_SUR), *given_cn.split()]
+            else:
+                kind = "chinese"
+                parts = [rng.choice(NP.CHINESE_FIRST_M if g == "L" else NP.CHINESE_FIRST_F), rng.choice(NP.CHINESE_INDO)]
+        elif x < 0.10:  # Balinese: I/Ni + birth-order name + given name
+            kind = "bali"
+            parts = ["I" if g == "L" else "Ni", rng.choice(NP.BALI_ORDER), rng.choice(NP.BALI_M if g == "L" else NP.BALI_F)]
+        elif x < 0.24:  # Arabic-derived with Muhammad / Abdul / Siti / Nur prefix
+            kind = "arabic"
+            if g == "L":
+                pre = "Muhammad" if rng.random() < 0.75 else "Abdul"
+            else:
+                pre = "Siti" if rng.random() < 0.7 else "Nur"
+            parts = [pre, _zipf_pick(rng, self.arabic[g], 0.9) if rng.random() < 0.6 else given()]
+            if rng.random() < 0.25:
+                parts.append(_zipf_pick(rng, self.second[g], 0.9))
+        else:  # Javanese / Sundanese / Betawi / modern: 1–3 parts
+            y = rng.random()
+            kind = "single" if y < 0.42 else "double" if y < 0.88 else "triple"
+            parts = [given()]
+            if kind != "single":
+                parts.append(_zipf_pick(rng, self.second[g], 0.9) if rng.random() < 0.6 else given())
+            if kind == "triple":
+                parts.insert(1, given())
+            if len(set(parts)) < len(parts):
+                parts = list(dict.fromkeys(parts))
+        self.stats[kind] = self.stats.get(kind, 0) + 1
         return parts
 
     def _short(self, name: list[str]) -> str:
         """Javanese/Sundanese-style short form from the last syllables of a name part."""
-        core = [t for t in name if t not in ("Muhammad", "Siti", "I", "Ni", "Wayan", "Made", "Nyoman", "Ketut", "Putu")]
+        core = [t for t in name if t not in ("Muhammad", "Abdul", "Siti", "Nur", "I", "Ni", *NP.BALI_ORDER)]
         t = self.rng.choice(core or name)
         return _last_two_syllables(t).capitalize() if len(t) > 5 else t
 
     def _mother(self) -> str:
-        f = _zipf_pick(self.rng, self.first["P"])
-        return f if self.rng.random() < 0.6 else f"{f} {_zipf_pick(self.rng, self.last['P'])}"
+        f = _zipf_pick(self.rng, self.given["P"], 1.0, 8.0)
+        return f if self.rng.random() < 0.6 else f"{f} {_zipf_pick(self.rng, self.second['P'], 0.9)}"
 
     def _nik(self, g: str, b: date) -> str:
         rng = self.rng

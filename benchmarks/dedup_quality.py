@@ -191,6 +191,43 @@ def evaluate(model: MatchModel, label: str, recs, feats, pid, ia, ib, common) ->
     print(f"| {label} real-time top candidate | {rp:.3f} | {rr:.3f} | {rf:.3f} | p95 {p95:.1f} ms (in-memory index) |")
 
 
+def hard_case_shares(feats, pid, model: MatchModel) -> tuple[float, float, float]:
+    """Shares of true pairs that are hard by construction (reported, never tuned away).
+
+    - nothing shared: no similar name (level agak_mirip or worse, e.g. a street
+      nickname vs the real name, or two different dropped parts) and no equal
+      NIK, No. KK, birth date or mother's name;
+    - common name only: a similar name that is common (rarity adjustment <= -1 bit)
+      and no equal NIK, No. KK, birth date or mother's name;
+    - nickname-only records: the pair involves a record named only by a street nickname.
+    """
+    from app.services.matching import _tf_adjustment, compare_levels
+
+    from benchmarks.datagen_people import STREET_NICKS
+
+    nicks = {n.lower() for n in STREET_NICKS}
+    groups: dict[int, list[int]] = {}
+    for i, p in enumerate(pid.tolist()):
+        groups.setdefault(p, []).append(i)
+    total = nothing = common = nick = 0
+    for ix in groups.values():
+        for x in range(len(ix)):
+            for y in range(x + 1, len(ix)):
+                fa, fb = feats[ix[x]], feats[ix[y]]
+                total += 1
+                lv, d = compare_levels(fa, fb)
+                strong = lv[1] in (1, 2) or lv[2] == 1 or lv[3] == 1 or lv[5] == 1
+                if any(len(n) == 1 and n[0] in nicks for n in (fa.names[:1] + fb.names[:1])):
+                    nick += 1
+                if strong:
+                    continue
+                if lv[0] in (0, 4, 5):
+                    nothing += 1
+                elif _tf_adjustment(fa, fb, d, lv[0], model) <= -1.0:
+                    common += 1
+    return nothing / total, common / total, nick / total
+
+
 def consistency_check(recs, feats, ia, ib, model, n: int = 2000) -> int:
     """Pairs whose batch score differs from score_pair on the records (must be 0)."""
     from app.services.matching import score_pair
@@ -222,6 +259,9 @@ def main() -> None:
           f"{len(common)} common keys compounded, {time.perf_counter() - t0:.1f}s")
     model = MatchModel.default().with_token_frequencies(*token_frequencies(recs))
     print(f"score consistency (batch vs score_pair): {consistency_check(recs, feats, ia, ib, model)} mismatches")
+    nothing, common_only, nick = hard_case_shares(feats, pid, model)
+    print(f"hard true pairs: nothing shared {nothing:.1%}, common name only {common_only:.1%}; "
+          f"pairs involving a nickname-only record {nick:.1%}")
     print("\n| run | precision | recall | F1 | note |\n|---|---|---|---|---|")
     evaluate(model, "default model", recs, feats, pid, ia, ib, common)
     if args.em:

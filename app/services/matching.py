@@ -181,7 +181,7 @@ class MatchModel:
     decisive_weight: float = 40.0
     token_freq: dict[str, float] = field(default_factory=dict)
     tf_unseen: float = 1e-4
-    tf_clip: tuple[float, float] = (-8.0, 8.0)
+    tf_clip: tuple[float, float] = (-8.0, 12.0)
     trained_on: str = ""
 
     def weight(self, comp: str, level: int) -> float:
@@ -231,7 +231,7 @@ class MatchModel:
             decisive_weight=d.get("decisive_weight", 40.0),
             token_freq=dict(d.get("token_freq", {})),
             tf_unseen=d.get("tf_unseen", 1e-4),
-            tf_clip=tuple(d.get("tf_clip", (-8.0, 8.0))),
+            tf_clip=tuple(d.get("tf_clip", (-8.0, 12.0))),
             trained_on=d.get("trained_on", ""),
         )
 
@@ -567,12 +567,17 @@ def raw_blocking_keys(rec: PersonRecord | Features) -> set[str]:
                 keys.add("d:" + t)
         if len(toks) >= 2:
             keys.add("n:" + "".join(toks))
+        for t in toks:  # weak parts (Siti, Muhammad, ...) block only within gender + birth decade
+            if t in WEAK_TOKENS:
+                keys.update(compound_key("w:" + t, f))
         uniq = sorted(set(core))[:5]
         for i, x in enumerate(uniq):
             for y in uniq[i + 1 :]:
                 keys.add(f"p:{x}|{y}")
     if f.nik and len(f.nik) == 16:
         keys.update(("nik:" + f.nik, "nk1:" + f.nik[:12], "nk2:" + f.nik[6:]))
+    if f.birth_date:  # exact birth date (as Splink's block_on(dob)); compounded when common
+        keys.add("dob:" + f.birth_date.isoformat())
     if f.kk and len(f.kk) == 16:
         keys.add("kk:" + f.kk)
     if f.mother:
@@ -587,7 +592,7 @@ def compound_key(key: str, f: Features) -> set[str]:
     return {f"{key}|{g}|{dec}" for g in genders for dec in _decades(f)}
 
 
-_NEVER_COMPOUND = ("nik:", "nk1:", "nk2:", "kk:")
+_NEVER_COMPOUND = ("nik:", "nk1:", "nk2:", "kk:", "w:")
 
 
 def blocking_keys(rec: PersonRecord | Features, common_keys: frozenset[str] | set[str] | None = None) -> set[str]:
