@@ -64,7 +64,7 @@ def cases(pid: int) -> list[tuple[str, str, str, str]]:
     ]
 
 
-def run(url: str, repeat: int, warmup: int) -> list[dict]:
+def run(url: str, repeat: int, warmup: int, only: str = "") -> list[dict]:
     from sqlalchemy import event
 
     from app.extensions import db
@@ -94,6 +94,8 @@ def run(url: str, repeat: int, warmup: int) -> list[dict]:
     event.listen(engine, "after_cursor_execute", after)
     results = []
     for label, kind, user, path in cases(pid):
+        if only and only not in label:
+            continue
         c = clients[user]
         for _ in range(warmup):
             assert c.get(path).status_code == 200, path
@@ -119,8 +121,9 @@ def main(argv=None) -> None:
     ap.add_argument("--db", required=True)
     ap.add_argument("--repeat", type=int, default=30)
     ap.add_argument("--warmup", type=int, default=3)
+    ap.add_argument("--only", default="", help="run only cases whose label contains this")
     args = ap.parse_args(argv)
-    results = run(args.db, args.repeat, args.warmup)
+    results = run(args.db, args.repeat, args.warmup, args.only)
     print(f"\n{args.db} ({args.repeat} requests each, after {args.warmup} warm-up)\n")
     print("| case | median ms | p95 ms | app CPU ms | SQL ms | SQL/request | target ms | ok |")
     print("|---|---:|---:|---:|---:|---:|---:|---|")

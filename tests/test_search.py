@@ -127,3 +127,21 @@ def test_empty_query_matches_everything_visible(make_person, session_ctx):
     pid = make_person(nama=f"Kosong {token()}")
     assert pid in found(session_ctx, "  ")
     assert pid in found(session_ctx, None)
+
+
+def test_alias_edit_and_person_delete_keep_the_index_in_sync(make_person, session_ctx):
+    """Triggers (FTS5 on SQLite, person_search on PostgreSQL) follow alias edits and deletes."""
+    tok, old, new = token(), token(), token()
+    pid = make_person(nama=f"Joko {tok}", aliases=f"Kancil {old}", encounter=False)
+    with session_ctx() as s:
+        alias = s.scalars(select(PersonAlias).where(PersonAlias.person_id == pid)).one()
+        alias.alias, alias.alias_norm = f"Kancil {new}", f"kancil {new.lower()}"
+        s.commit()
+    assert pid not in found(session_ctx, old)
+    assert pid in found(session_ctx, new)
+    with session_ctx() as s:
+        s.execute(delete(PersonAlias).where(PersonAlias.person_id == pid))
+        s.execute(delete(Person).where(Person.id == pid))
+        s.commit()
+    assert found(session_ctx, tok) == set()
+    assert found(session_ctx, new) == set()

@@ -7,8 +7,10 @@ finds "Sujono".  Every branch hits an index (migration b1_search_indexes):
   SQLite (its LIKE cannot use a B-tree), `LIKE 'x%'` on PostgreSQL
   (varchar_pattern_ops index);
 * contains ("memuat"), 3+ characters: the FTS5 trigram table
-  `person_name_fts` on SQLite, the pg_trgm GIN indexes on PostgreSQL;
-  shorter queries fall back to LIKE;
+  `person_name_fts` on SQLite (b1), the narrow `person_search` table with a
+  pg_trgm GIN index on PostgreSQL (b2: names and aliases in one scan, matches
+  rechecked on 60 MB instead of the wide person table); shorter queries fall
+  back to LIKE;
 * 6+ digits: NIK / No. KK prefix.
 
 The dialect-specific SQL is chosen at compile time, so `name_clause` needs no
@@ -27,6 +29,7 @@ from app.services.names import normalize_name
 CONTAINS, STARTS_WITH = "memuat", "awal"
 MIN_TRIGRAM = 3
 _fts = table("person_name_fts", column("name"), column("person_id"))
+_pg_search = table("person_search", column("person_id"), column("norm"))
 
 
 def escape_like(text: str) -> str:
@@ -77,6 +80,13 @@ def _contains_default(element, compiler, **kw):
         select(Person.id).where(Person.nama_norm.like(pattern, escape="\\")),
         select(PersonAlias.person_id).where(PersonAlias.alias_norm.like(pattern, escape="\\")),
     )
+    return compiler.process(Person.id.in_(ids), **kw)
+
+
+@compiles(_Contains, "postgresql")
+def _contains_pg(element, compiler, **kw):
+    pattern = "%" + escape_like(element.norm) + "%"
+    ids = select(_pg_search.c.person_id).where(_pg_search.c.norm.like(pattern, escape="\\"))
     return compiler.process(Person.id.in_(ids), **kw)
 
 
