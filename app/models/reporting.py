@@ -49,3 +49,12 @@ class SpmTarget(AuditedMixin, TimestampMixin, db.Model):
 
     def __str__(self) -> str:
         return f"{self.tahun} {self.spm_group}"
+
+
+class DashboardCache(db.Model):
+    """Dashboard aggregates of one scope, kept for a short TTL (see services/dashboard_cache)."""
+
+    __tablename__ = "dashboard_cache"
+    scope_key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    computed_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False)
+    payload: Mapped[str] = mapped_column(Text, nullable=False)  # JSON

@@ -98,46 +98,52 @@ def person_filter(scope: Scope, kecamatan: str | None):
     return cond
 
 
-def _gender_counts(rows, key_len: int) -> dict:
-    """{key: {"L": n, "P": n, "U": n, "J": n}} from (key..., gender, n) aggregate rows."""
-    out: dict = {}
-    for row in rows:
-        key = row[0] if key_len == 1 else tuple(row[:key_len])
-        g, n = row[key_len], row[key_len + 1]
-        d = out.setdefault(key, {"L": 0, "P": 0, "U": 0, "J": 0})
-        d[g if g in ("L", "P") else "U"] += n
-        d["J"] += n
-    return out
+def met_persons(period: Period, scope: Scope, kecamatan: str | None, returner: bool = True):
+    """One row per surviving person met in the month: pid, kec, jk[, ret (1 = met before)]."""
+    met = met_subquery(period.start, period.end)
+    cols = [Person.id.label("pid"), func.coalesce(Person.kecamatan_kode, literal(UNSET)).label("kec"),
+            Person.jenis_kelamin.label("jk")]
+    if returner:
+        cols.append(case((met_before(period.start), 1), else_=0).label("ret"))
+    return (select(*cols).select_from(met).join(Person, Person.id == met.c.pid)
+            .where(person_filter(scope, kecamatan)).subquery("mp"))
+
+
+def _add(d: dict, key, g, n: int) -> None:
+    row = d.setdefault(key, {"L": 0, "P": 0, "U": 0, "J": 0})
+    row[g if g in ("L", "P") else "U"] += n
+    row["J"] += n
 
 
 def rekap_ppks(session, period: Period, scope: Scope, kecamatan: str | None = None) -> dict:
-    """Figures of the PPKS recap for one month (see module docstring for the rule)."""
-    met = met_subquery(period.start, period.end)
-    base = select().select_from(met).join(Person, Person.id == met.c.pid).where(
-        person_filter(scope, kecamatan))
+    """Figures of the PPKS recap for one month (see module docstring for the rule).
+
+    Three aggregate queries: the met persons grouped at the finest grain where each
+    person is counted once (kecamatan x gender, summing the returner flag), the same x PPKS type (a
+    person's types are distinct, so summing over kecamatan stays unique per type), and
+    encounters by source.  The small groupings are then summed in Python.
+    """
+    mp = met_persons(period, scope, kecamatan)
+    by_kecamatan: dict = {}
+    total = {"L": 0, "P": 0, "U": 0, "J": 0}
+    returners = 0
+    for kec, jk, n, ret in session.execute(  # ret summed, not grouped: EXISTS runs once a row
+            select(mp.c.kec, mp.c.jk, func.count(), func.sum(mp.c.ret)).group_by(mp.c.kec, mp.c.jk)):
+        _add(by_kecamatan, kec, jk, n)
+        _add({"t": total}, "t", jk, n)
+        returners += int(ret or 0)
+    mp = met_persons(period, scope, kecamatan, returner=False)
     jenis_key = func.coalesce(JenisPPKS.nama, literal(UNSET))
-    with_jenis = (base.outerjoin(person_ppks, person_ppks.c.person_id == Person.id)
-                  .outerjoin(JenisPPKS, JenisPPKS.id == person_ppks.c.jenis_ppks_id))
-    count_p = func.count(distinct(Person.id))
-
-    by_jenis = _gender_counts(session.execute(
-        with_jenis.add_columns(jenis_key, Person.jenis_kelamin, count_p)
-        .group_by(jenis_key, Person.jenis_kelamin)).all(), 1)
-    kec_key = func.coalesce(Person.kecamatan_kode, literal(UNSET))
-    by_kecamatan = _gender_counts(session.execute(
-        base.add_columns(kec_key, Person.jenis_kelamin, count_p)
-        .group_by(kec_key, Person.jenis_kelamin)).all(), 1)
-    matrix = _gender_counts(session.execute(
-        with_jenis.add_columns(kec_key, jenis_key, Person.jenis_kelamin, count_p)
-        .group_by(kec_key, jenis_key, Person.jenis_kelamin)).all(), 2)
-    total = _gender_counts(session.execute(
-        base.add_columns(literal("all"), Person.jenis_kelamin, count_p)
-        .group_by(Person.jenis_kelamin)).all(), 1).get("all", {"L": 0, "P": 0, "U": 0, "J": 0})
-
-    returners = session.scalar(base.add_columns(func.count(distinct(Person.id)))
-                               .where(met_before(period.start)))
+    matrix: dict = {}
+    by_jenis: dict = {}
+    for kec, jenis, jk, n in session.execute(
+            select(mp.c.kec, jenis_key, mp.c.jk, func.count())
+            .select_from(mp).outerjoin(person_ppks, person_ppks.c.person_id == mp.c.pid)
+            .outerjoin(JenisPPKS, JenisPPKS.id == person_ppks.c.jenis_ppks_id)
+            .group_by(mp.c.kec, jenis_key, mp.c.jk)):
+        _add(matrix, (kec, jenis), jk, n)
+        _add(by_jenis, jenis, jk, n)
     ep = aliased(Person)
-
     by_source = {s: {"encounters": e, "persons": p} for s, e, p in session.execute(
         select(Encounter.sumber, func.count(Encounter.id), func.count(distinct(Person.id)))
         .select_from(Encounter).join(ep, ep.id == Encounter.person_id)
@@ -147,8 +153,8 @@ def rekap_ppks(session, period: Period, scope: Scope, kecamatan: str | None = No
         .group_by(Encounter.sumber)).all()}
     return {
         "by_jenis": by_jenis, "by_kecamatan": by_kecamatan, "matrix": matrix,
-        "total": total, "returners": returners or 0,
-        "new": total["J"] - (returners or 0), "by_source": by_source,
+        "total": total, "returners": returners,
+        "new": total["J"] - returners, "by_source": by_source,
         "cases": case_counts(session, period, scope, kecamatan),
     }
 
@@ -178,7 +184,8 @@ def case_counts(session, period: Period, scope: Scope, kecamatan: str | None) ->
             "closed": {k: {"cases": c, "persons": p} for k, c, p in closed}}
 
 
-def spm_report(session, period: Period, scope: Scope, kecamatan: str | None = None) -> dict:
+def spm_report(session, period: Period, scope: Scope, kecamatan: str | None = None,
+               groups_only: bool = False) -> dict:
     """SPM figures year-to-date (1 January .. end of the period's month).
 
     harus dilayani = unique persons with an assessment dated in that window saying they
@@ -204,6 +211,8 @@ def spm_report(session, period: Period, scope: Scope, kecamatan: str | None = No
     groups = {g: {"harus": y, "terlayani": x} for g, y, x in session.execute(
         assessed.add_columns(Assessment.spm_group, need, served)
         .group_by(Assessment.spm_group)).all()}
+    if groups_only:
+        return {"groups": groups, "as_of": last_day}
     kec_key = func.coalesce(Person.kecamatan_kode, literal(UNSET))
     per_kec = {(g, k): {"harus": y, "terlayani": x} for g, k, y, x in session.execute(
         assessed.add_columns(Assessment.spm_group, kec_key, need, served)
@@ -229,9 +238,29 @@ def kecamatan_names(session) -> dict[str, str]:
         select(Wilayah.kode, Wilayah.nama).where(Wilayah.level == "kecamatan")).all())
 
 
-def dashboard(session, scope: Scope, now: dt.datetime, overdue_days: int = 30) -> dict:
-    """Dashboard figures, all SQL aggregates within the user's scope."""
+def overdue_cases(session, scope: Scope, now: dt.datetime, limits: dict | None = None) -> int:
+    """Open cases past their state's limit: the casework "terlambat" queue's rule and scope
+    (`casework.DEFAULT_STATE_LIMITS` overridden per state by `limits`, i.e. config
+    KASUS_BATAS_HARI), counted as one index range per state."""
     from app.models.casework import Case
+    from app.services.casework import DEFAULT_STATE_LIMITS, case_clause
+    from app.services.workflow import OPEN_STATES
+
+    total = 0
+    for state, days in (DEFAULT_STATE_LIMITS | (limits or {})).items():
+        if state in OPEN_STATES:
+            total += session.scalar(select(func.count(Case.id)).where(
+                case_clause(scope), Case.state == state,
+                Case.state_since < now - dt.timedelta(days=days))) or 0
+    return total
+
+
+def dashboard(session, scope: Scope, now: dt.datetime, limits: dict | None = None) -> dict:
+    """Dashboard figures, all SQL aggregates within the user's scope (uncached; the page
+    reads them through `dashboard_cache`).  Open/overdue cases follow the casework
+    queues (`casework.case_clause`, `overdue_cases`)."""
+    from app.models.casework import Case
+    from app.services.casework import case_clause
     from app.services.scope import encounter_clause
     from app.services.workflow import OPEN_STATES
 
@@ -244,11 +273,10 @@ def dashboard(session, scope: Scope, now: dt.datetime, overdue_days: int = 30) -
         person_filter(scope, None))
     met_month = session.scalar(base.add_columns(func.count()))
     returners = session.scalar(base.add_columns(func.count()).where(met_before(month.start)))
-    cases = _case_base(scope, None).where(Case.state.in_(sorted(OPEN_STATES)))
-    open_cases = session.scalar(cases.add_columns(func.count(Case.id)))
-    overdue = session.scalar(cases.add_columns(func.count(Case.id)).where(
-        Case.state_since < now - dt.timedelta(days=overdue_days)))
-    spm = spm_report(session, month, scope)
+    open_cases = session.scalar(select(func.count(Case.id)).where(
+        case_clause(scope), Case.state.in_(sorted(OPEN_STATES))))
+    overdue = overdue_cases(session, scope, now, limits)
+    spm = spm_report(session, month, scope, groups_only=True)
 
     y_start = dt.datetime(now.year - 1, now.month, 1)  # 12 months back (incl. this one)
     yr, mo = func.extract("year", Encounter.waktu), func.extract("month", Encounter.waktu)
@@ -278,7 +306,7 @@ def dashboard(session, scope: Scope, now: dt.datetime, overdue_days: int = 30) -
     return {
         "persons": persons or 0, "encounters_month": enc_month or 0, "met_month": met_month or 0,
         "returners_month": returners or 0, "open_cases": open_cases or 0, "overdue_cases": overdue or 0,
-        "overdue_days": overdue_days, "spm": spm, "per_month": per_month,
+        "spm": spm, "per_month": per_month,
         "per_jenis": [(k, n) for k, n in per_jenis], "per_kecamatan": [(k, n) for k, n in per_kec],
         "hotspots": [(float(a), float(b), n) for a, b, n in hotspots], "month": month,
     }

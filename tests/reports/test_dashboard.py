@@ -6,6 +6,7 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 
+from app.services.casework import DEFAULT_STATE_LIMITS
 from app.services.report_queries import dashboard
 from app.services.scope import Scope
 
@@ -60,7 +61,8 @@ def test_dashboard_matches_plain_sql(app, dash_data):
     scope = Scope(citywide=False, kecamatan_kode=K)
     m0, m1 = D(2013, 6, 1), D(2013, 7, 1)
     with app_session(app) as s:
-        got = dashboard(s, scope, NOW, overdue_days=30)
+        got = dashboard(s, scope, NOW)
+        got_cfg = dashboard(s, scope, NOW, {"asesmen": 2})
         q = lambda sql, **kw: s.execute(sa.text(sql), {"f": False, "k": K, **kw}).scalar()  # noqa: E731
         persons = q("SELECT count(*) FROM person WHERE kecamatan_kode = :k AND is_archived = :f "
                     "AND merged_into_id IS NULL")
@@ -71,12 +73,16 @@ def test_dashboard_matches_plain_sql(app, dash_data):
                     AND s.id IN (SELECT COALESCE(p2.merged_into_id, p2.id) FROM encounter e2
                                  JOIN person p2 ON p2.id = e2.person_id
                                  WHERE e2.is_archived = :f AND e2.waktu < :a)""", a=m0, b=m1)
-        open_sql = """SELECT count(*) FROM kasus c JOIN person p ON p.id = c.person_id
-                      JOIN person s ON s.id = COALESCE(p.merged_into_id, p.id)
-                      WHERE s.is_archived = :f AND s.merged_into_id IS NULL AND s.kecamatan_kode = :k
-                        AND c.state NOT IN ('terminasi', 'hilang_kontak')"""
-        open_cases = q(open_sql)
-        overdue = q(open_sql + " AND c.state_since < :t", t=NOW - dt.timedelta(days=30))
+        open_rows = s.execute(sa.text(
+            "SELECT state, state_since FROM kasus WHERE kecamatan_kode = :k "
+            "AND state NOT IN ('terminasi', 'hilang_kontak')").columns(state_since=sa.DateTime),
+            {"k": K}).all()
+        open_cases = len(open_rows)
+
+        def late(limits):  # the casework queue's rule, applied in Python to the raw rows
+            lim = DEFAULT_STATE_LIMITS | limits
+            return sum(1 for st, since in open_rows if st in lim and since < NOW - dt.timedelta(days=lim[st]))
+        overdue, overdue_cfg = late({}), late({"asesmen": 2})
         months = s.execute(sa.text(
             "SELECT waktu FROM encounter WHERE kecamatan_kode = :k AND is_archived = :f "
             "AND waktu >= :a AND waktu < :b").columns(waktu=sa.DateTime), {"k": K, "f": False, "a": D(2012, 6, 1), "b": m1}).scalars()
@@ -89,12 +95,39 @@ def test_dashboard_matches_plain_sql(app, dash_data):
                      a=D(2013, 1, 1), b=m1)
     assert (got["persons"], got["encounters_month"], got["met_month"], got["returners_month"]) == \
         (persons, enc, met, ret)
-    assert (got["open_cases"], got["overdue_cases"]) == (open_cases, overdue)
+    assert (got["open_cases"], got["overdue_cases"], got_cfg["overdue_cases"]) == \
+        (open_cases, overdue, overdue_cfg)
     assert {(y, m): n for y, m, n in got["per_month"]} == per_month
     assert sum(n for *_, n in got["hotspots"]) == hot
     assert sum(n for _, n in got["per_kecamatan"]) == year_met
-    # the scenario itself: 2 persons met in June (merged pair once), 1 returner, 2 open, 1 overdue
-    assert (met, ret, open_cases, overdue) == (2, 1, 2, 1)
+    # the scenario itself: 2 persons met in June (merged pair once), 1 returner; 3 open cases
+    # (the casework queues count the archived person's case too), 1 overdue (asesmen > 14 days),
+    # 2 when KASUS_BATAS_HARI lowers asesmen to 2 days
+    assert (met, ret, open_cases, overdue, overdue_cfg) == (2, 1, 3, 1, 2)
+
+
+def test_dashboard_cache_ttl(app, dash_data):
+    """The cached row is served within the TTL (even if data changed) and recomputed after."""
+    from tests.conftest import app_session
+    from app.models import Encounter
+    from app.services import dashboard_cache
+
+    scope = Scope(citywide=False, kecamatan_kode=K)
+    with app_session(app) as s:
+        first = dashboard_cache.compute(s, scope, NOW)
+        s.add(Encounter(person_id=dash_data[0], waktu=D(2013, 6, 20), kecamatan_kode=K,
+                        kelurahan_kode=f"{K}.1001", sumber="razia"))
+        s.commit()
+        fresh = dashboard(s, scope, NOW + dt.timedelta(seconds=30))
+        cached = dashboard_cache.get(s, scope, NOW + dt.timedelta(seconds=30), ttl=60)
+        later = dashboard_cache.get(s, scope, NOW + dt.timedelta(seconds=61), ttl=60)
+    assert fresh["encounters_month"] == first["encounters_month"] + 1
+    assert cached["encounters_month"] == first["encounters_month"]
+    assert cached["computed_at"] == NOW and cached["month"].month == 6
+    assert cached["spm"]["groups"] == first["spm"]["groups"]
+    assert [list(r) for r in cached["per_month"]] == [list(r) for r in first["per_month"]]
+    assert later["encounters_month"] == fresh["encounters_month"]
+    assert later["computed_at"] == NOW + dt.timedelta(seconds=61)
 
 
 def test_dashboard_page_renders_local_assets(login):
