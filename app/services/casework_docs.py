@@ -5,12 +5,37 @@ Pure: takes loaded model objects and plain values (photos as bytes).
 from __future__ import annotations
 
 import datetime as dt
+import os
 
 from reports.document import Column, Section, Signature, Table
 from reports.formatting import format_date
 from reports.letters import render_letter
 
 from app.services.workflow import ALASAN_TERMINASI, STATES
+
+
+MAX_PHOTOS = 12
+MAX_PHOTO_BYTES = 5 * 1024 * 1024
+
+
+def dossier_photos(person, encounters, photo_dir: str, limit: int = MAX_PHOTOS) -> list[tuple]:
+    """(jpeg bytes, caption) of the person's photo and the encounter photos, oldest
+    first, at most `limit`; missing or foreign file names are skipped."""
+    from app.services.photos import photo_path
+
+    items = [(person.photo, "Foto PPKS")] + [
+        (e.photo, f"Penjangkauan {format_date(e.waktu.date())}"
+                  f"{', ' + (e.lokasi or '')[:60] if e.lokasi else ''}") for e in encounters]
+    out = []
+    for name, caption in items:
+        path = photo_path(photo_dir, name)
+        if path is None or os.path.getsize(path) > MAX_PHOTO_BYTES:
+            continue
+        with open(path, "rb") as fh:
+            out.append((fh.read(), caption))
+        if len(out) >= limit:
+            break
+    return out
 
 
 def _table(name: str, headers: list[str], rows: list[list]) -> Table:

@@ -17,7 +17,7 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.extensions import db
-from app.models import Case, JenisLayanan, Lembaga
+from app.models import Case, Encounter, JenisLayanan, Lembaga
 from app.security import current_scope
 from app.services import aid as aid_svc
 from app.services import casework, casework_docs, spm, workflow
@@ -272,7 +272,13 @@ class CaseworkView(BaseView):
     def document(self, pk, kind, item=None):
         case = load_case(pk)
         if kind == "dosier":
-            pdf = casework_docs.dossier(case, case.person.encounters[:50], [], current_app.config)
+            encounters = db.session.execute(
+                select(Encounter).where(Encounter.person_id == case.person_id,
+                                        Encounter.is_archived.is_(False))
+                .order_by(Encounter.waktu.desc(), Encounter.id.desc()).limit(50)).scalars().all()[::-1]
+            photos = casework_docs.dossier_photos(case.person, encounters,
+                                                  current_app.config["PHOTO_DIR"])
+            pdf = casework_docs.dossier(case, encounters, photos, current_app.config)
         elif kind == "rujukan":
             ref = next((r for r in case.referrals if r.id == item), None) or abort(404)
             pdf = casework_docs.referral_letter(case, ref, current_app.config)
