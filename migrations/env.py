@@ -74,7 +74,8 @@ def run_migrations_offline():
 
 def include_object(obj, name, type_, reflected, compare_to):
     """Leave out objects created with raw SQL for search (FTS5 tables, trigram indexes)."""
-    return not (reflected and compare_to is None and name and ("fts" in name or "trgm" in name))
+    raw = ("fts", "trgm", "_prefix")
+    return not (reflected and compare_to is None and name and any(m in name for m in raw))
 
 
 def run_migrations_online():

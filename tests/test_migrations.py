@@ -8,7 +8,7 @@ from app.extensions import db
 
 # Objects the migrations create with raw SQL for search speed (FTS5 on SQLite,
 # pg_trgm indexes on PostgreSQL); they are not modelled on purpose.
-RAW_SQL_MARKERS = ("fts", "trgm")
+RAW_SQL_MARKERS = ("fts", "trgm", "_prefix")
 
 
 def _is_raw_sql_object(diff) -> bool:
