@@ -14,7 +14,8 @@ import re
 from dataclasses import dataclass
 
 from sqlalchemy import (
-    Numeric, and_, case, cast, distinct, exists, func, literal, literal_column, select,
+    Column, Integer, MetaData, Numeric, String, Table, and_, case, cast, distinct, exists, func,
+    insert, literal, literal_column, select,
 )
 from sqlalchemy.orm import aliased
 
@@ -115,24 +116,37 @@ def _add(d: dict, key, g, n: int) -> None:
     row["J"] += n
 
 
+def _temp_met_persons(session, period: Period, scope: Scope, kecamatan: str | None) -> Table:
+    """Materialise `met_persons` once into a per-connection temporary table (SQL only),
+    so the recap's aggregates do not recompute the unique-person set."""
+    t = Table("tmp_rekap_met", MetaData(), Column("pid", Integer, primary_key=True),
+              Column("kec", String(13)), Column("jk", String(1)), Column("ret", Integer),
+              prefixes=["TEMPORARY"])
+    conn = session.connection()
+    t.drop(conn, checkfirst=True)
+    t.create(conn)
+    mp = met_persons(period, scope, kecamatan)
+    session.execute(insert(t).from_select(["pid", "kec", "jk", "ret"], select(mp)))
+    return t
+
+
 def rekap_ppks(session, period: Period, scope: Scope, kecamatan: str | None = None) -> dict:
     """Figures of the PPKS recap for one month (see module docstring for the rule).
 
-    Three aggregate queries: the met persons grouped at the finest grain where each
-    person is counted once (kecamatan x gender, summing the returner flag), the same x PPKS type (a
-    person's types are distinct, so summing over kecamatan stays unique per type), and
-    encounters by source.  The small groupings are then summed in Python.
+    The met persons are materialised once (one row per unique surviving person: kecamatan,
+    gender, returner flag) in a temporary table; then two small aggregates: by kecamatan x
+    gender, and the same x PPKS type (a person's types are distinct, so summing over
+    kecamatan stays unique per type).  Encounters by source are a third query.
     """
-    mp = met_persons(period, scope, kecamatan)
+    mp = _temp_met_persons(session, period, scope, kecamatan)
     by_kecamatan: dict = {}
     total = {"L": 0, "P": 0, "U": 0, "J": 0}
     returners = 0
-    for kec, jk, n, ret in session.execute(  # ret summed, not grouped: EXISTS runs once a row
+    for kec, jk, n, ret in session.execute(
             select(mp.c.kec, mp.c.jk, func.count(), func.sum(mp.c.ret)).group_by(mp.c.kec, mp.c.jk)):
         _add(by_kecamatan, kec, jk, n)
         _add({"t": total}, "t", jk, n)
         returners += int(ret or 0)
-    mp = met_persons(period, scope, kecamatan, returner=False)
     jenis_key = func.coalesce(JenisPPKS.nama, literal(UNSET))
     matrix: dict = {}
     by_jenis: dict = {}
@@ -151,6 +165,7 @@ def rekap_ppks(session, period: Period, scope: Scope, kecamatan: str | None = No
         .where(Encounter.is_archived.is_(False), Encounter.waktu >= period.start,
                Encounter.waktu < period.end, person_filter(scope, kecamatan))
         .group_by(Encounter.sumber)).all()}
+    mp.drop(session.connection())
     return {
         "by_jenis": by_jenis, "by_kecamatan": by_kecamatan, "matrix": matrix,
         "total": total, "returners": returners,
