@@ -67,7 +67,8 @@ class AidApi(BaseApi):
     @safe
     def post(self):
         data = _body()
-        if data is None or not isinstance(data.get("person_id"), int):
+        pid = data.get("person_id") if data is not None else None
+        if not isinstance(pid, int) or isinstance(pid, bool):
             return self.response_400(message="Data tidak valid: person_id (angka) wajib diisi.")
         set_actor(db.session, g.user.id, g.user.username)
         try:

@@ -1,10 +1,8 @@
 """Aid applications (screens + API), pilar sosial scope, overdue queue, menu counts, reassignment."""
 from __future__ import annotations
 
-import datetime as dt
 import re
 
-from sqlalchemy import select
 
 
 def _aid_id(page: str) -> int:
