@@ -4,7 +4,6 @@ from __future__ import annotations
 import re
 
 
-
 def _aid_id(page: str) -> int:
     return int(re.search(r"PB-(\d{6})", page).group(1))
 
