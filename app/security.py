@@ -78,6 +78,21 @@ class PaluSecurityManager(SecurityManager):
     user_model = PaluUser
     userdbmodelview = PaluUserDBModelView
 
+    def _has_view_access(self, user, permission_name, view_name) -> bool:
+        """FAB re-reads the user's roles for each of ~30 checks a page; resolve them once per request."""
+        if not has_request_context():
+            return super()._has_view_access(user, permission_name, view_name)
+        memo = g.setdefault("_palu_roles", {})
+        key = (id(user), getattr(user, "id", None), bool(getattr(user, "is_authenticated", False)))
+        if key not in memo:
+            roles = self.get_user_roles(user)
+            memo[key] = (any(r.name in self.builtin_roles for r in roles),
+                         [r.id for r in roles if r.name not in self.builtin_roles])
+        builtin, role_ids = memo[key]
+        if builtin:
+            return super()._has_view_access(user, permission_name, view_name)
+        return bool(role_ids) and self.exist_permission_on_roles(view_name, permission_name, role_ids)
+
     def exist_permission_on_roles(self, view_name, permission_name, role_ids) -> bool:
         """FAB asks once per menu item (~25 queries a page); load the roles' pairs once per request."""
         if not has_request_context():

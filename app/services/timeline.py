@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import case, func, select
+from sqlalchemy.orm import lazyload
 
 from app.models import AuditLog, Encounter, Wilayah
 from app.models.base import now_local
@@ -21,6 +22,9 @@ def person_timeline(session, person_id: int, scope: Scope, limit: int = 200) -> 
         .outerjoin(Wilayah, Wilayah.kode == Encounter.kelurahan_kode)
         .where(Encounter.person_id == person_id, Encounter.is_archived.is_(False))
         .order_by(Encounter.waktu.desc()).limit(limit)
+        # Not the model's joined loads: the person is already loaded (re-joining it per
+        # row re-ran its alias / PPKS loads) and the kelurahan name comes from the join.
+        .options(lazyload(Encounter.person), lazyload(Encounter.kelurahan))
     ).all()
     return rows
 

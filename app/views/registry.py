@@ -23,6 +23,7 @@ from app.services import intake, scope as scope_rules
 from app.services import timeline as timeline_service
 from app.views.base import ArchiveRoutesMixin, CappedCountInterface, ClauseFilter, ScopedModelView
 from app.views.domain_form import DomainFormMixin
+from app.views.lean_list import LeanListWidget
 from app.views.forms import encounter_fields, person_fields
 from app.views.labels import ENCOUNTER_LABELS, PERSON_LABELS, display_formatters
 
@@ -85,6 +86,7 @@ class PersonView(DomainFormMixin, ArchiveRoutesMixin, ScopedModelView):
     add_title = _l("Tambah PPKS")
     edit_title = _l("Ubah Data PPKS")
     list_template = "palu/person_list.html"
+    list_widget = LeanListWidget  # row buttons rendered once per page
     show_template = "palu/person_show.html"
     # The kecamatan name comes from a cached code->name map: no query per row (N+1).
     list_columns = ["id", "nama", "jenis_kelamin", "tahun_lahir", "nik_status", "kecamatan_kode",
