@@ -61,9 +61,11 @@ class PaluUserDBModelView(UserDBModelView):
 
     def pre_add(self, item):
         _check_area_pair(item)
+        super().pre_add(item)  # FAB hashes the password here
 
     def pre_update(self, item):
         _check_area_pair(item)
+        super().pre_update(item)
 
 
 def _check_area_pair(user: PaluUser) -> None:
