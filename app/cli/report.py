@@ -1,4 +1,5 @@
-"""`flask report spm|rekap --period YYYY-MM [--kecamatan KODE] --format pdf|xlsx --out FILE`."""
+"""`flask report spm|rekap --period YYYY-MM [--kecamatan KODE] --format pdf|xlsx --out FILE`,
+`flask report refresh-dashboard` (warm the dashboard cache, e.g. every minute from cron)."""
 from __future__ import annotations
 
 import click
@@ -47,6 +48,17 @@ def spm(period, kecamatan, fmt, out, kendala, solusi):
 def rekap(period, kecamatan, fmt, out):
     """Rekap PPKS bulanan."""
     _run("rekap", period, kecamatan, fmt, out)
+
+
+@report.command("refresh-dashboard")
+def refresh_dashboard():
+    """Hitung ulang cache dasbor (seluruh kota dan tiap kecamatan); jalankan tiap menit dari cron."""
+    from app.models.base import now_local
+    from app.services import dashboard_cache
+
+    keys = dashboard_cache.refresh_all(db.session, now_local(),
+                                       current_app.config.get("KASUS_BATAS_HARI") or None)
+    click.echo(f"{len(keys)} cakupan dasbor diperbarui")
 
 
 def register(app) -> None:

@@ -25,3 +25,18 @@ def test_cli_rekap_and_spm(app, data, tmp_path):
     r = runner.invoke(args=["report", "rekap", "--period", "2024-10", "--kecamatan", "1.2",
                             "--out", str(pdf)])
     assert r.exit_code != 0 and "Kecamatan tidak dikenal" in r.output
+
+
+def test_cli_refresh_dashboard_writes_every_scope(app):
+    from sqlalchemy import select
+
+    from tests.conftest import app_session
+    from app.models import DashboardCache
+    from app.services.report_queries import kecamatan_names
+
+    r = app.test_cli_runner().invoke(args=["report", "refresh-dashboard"])
+    assert r.exit_code == 0, r.output
+    with app_session(app) as s:
+        keys = set(s.scalars(select(DashboardCache.scope_key)))
+        expected = {"kota"} | {f"kec:{k}" for k in kecamatan_names(s)}
+    assert expected <= keys and f"{len(expected)} cakupan" in r.output
