@@ -61,10 +61,15 @@ def overdue_aid_clause(today: dt.date | None = None):
                 AidApplication.status_since < today - dt.timedelta(days=AID_LIMIT_DAYS))
 
 
-def overdue_count(session, scope: Scope, cap: int = 1000, today: dt.date | None = None) -> int:
+def overdue_count_column(scope: Scope, cap: int = 1000, today: dt.date | None = None):
+    """Capped COUNT of overdue applications as a labelled scalar subquery."""
     sub = aid_query(scope, overdue=True, today=today).with_only_columns(
         AidApplication.id).order_by(None).limit(cap + 1).subquery()
-    return session.execute(select(func.count()).select_from(sub)).scalar_one()
+    return select(func.count()).select_from(sub).scalar_subquery().label("bantuan_terlambat")
+
+
+def overdue_count(session, scope: Scope, cap: int = 1000, today: dt.date | None = None) -> int:
+    return session.execute(select(overdue_count_column(scope, cap, today))).scalar_one()
 
 
 def get_aid(session, scope: Scope, aid_id) -> AidApplication | None:

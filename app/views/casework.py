@@ -13,11 +13,11 @@ from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.extensions import db
-from app.models import Case, Encounter, JenisLayanan, Lembaga
+from app.models import Case, Encounter, JenisLayanan, Lembaga, Person
 from app.security import current_scope
 from app.services import aid as aid_svc
 from app.services import casework, casework_docs, spm, workflow
@@ -35,19 +35,30 @@ ACTION_LABELS = {"buka": "Kasus dibuka", "tugaskan": "Penugasan petugas"} | {
 WORKER_ROLE = workflow.WORKER
 
 
+def can(permission: str, view: str) -> bool:
+    """Permission check of the current user with one query per request (FAB's
+    has_access queries the database on every call)."""
+    if "_palu_perms" not in g:
+        g._palu_perms = current_app.appbuilder.sm.get_user_permissions(g.user)
+    return (permission, view) in g._palu_perms
+
+
 def menu_counts() -> dict:
-    """Queue counts of the current user, once per request (capped; one query per queue)."""
+    """Queue counts of the current user, once per request, in one statement
+    (one capped COUNT subquery per queue, for the queues the user may see)."""
     if not has_request_context() or not getattr(getattr(g, "user", None), "is_authenticated", False):
         return {}
     if "_palu_queue_counts" not in g:
-        counts = {}
-        sm = current_app.appbuilder.sm
-        if sm.has_access("can_queue", "CaseworkView"):
+        cases, aid = can("can_queue", "CaseworkView"), can("can_list", "AidView")
+        extra = [aid_svc.overdue_count_column(current_scope())] if aid else []
+        if cases:
             counts = casework.queue_counts(db.session, current_scope(), user_id=g.user.id,
-                                           roles=_roles(),
+                                           roles=_roles(), extra=extra,
                                            limits=current_app.config.get("KASUS_BATAS_HARI"))
-        if sm.has_access("can_list", "AidView"):
-            counts["bantuan_terlambat"] = aid_svc.overdue_count(db.session, current_scope())
+        elif extra:
+            counts = dict(db.session.execute(select(*extra)).one()._mapping)
+        else:
+            counts = {}
         g._palu_queue_counts = counts
     return g._palu_queue_counts
 
@@ -70,16 +81,18 @@ class CountLabel:
         return str(self) == str(other)
 
 
-def _workers() -> dict[int, str]:
-    """Active users holding the Pekerja Sosial role: {id: name}."""
+def _workers(only_id: int | None = None) -> dict[int, str]:
+    """Active users holding the Pekerja Sosial role: {id: name} (or just the name of one user)."""
     from flask_appbuilder.security.sqla.models import Role
 
     from app.security import PaluUser
 
-    rows = db.session.execute(select(PaluUser.id, PaluUser.first_name, PaluUser.last_name,
-                                     PaluUser.username).join(PaluUser.roles)
-                              .where(Role.name == WORKER_ROLE, PaluUser.active.is_(True))
-                              .order_by(PaluUser.first_name, PaluUser.id)).all()
+    q = select(PaluUser.id, PaluUser.first_name, PaluUser.last_name, PaluUser.username)
+    if only_id is not None:
+        q = q.where(PaluUser.id == only_id)
+    else:
+        q = q.join(PaluUser.roles).where(Role.name == WORKER_ROLE, PaluUser.active.is_(True))
+    rows = db.session.execute(q.order_by(PaluUser.first_name, PaluUser.id)).all()
     return {r.id: f"{r.first_name or ''} {r.last_name or ''}".strip() or r.username for r in rows}
 
 
@@ -96,8 +109,15 @@ def _actor():
     return g.user.id, g.user.username
 
 
+def _lean_person(loader):
+    """The case's person without its PPKS types and aliases (not shown on case screens)."""
+    return (loader(Case.person).lazyload(Person.jenis_ppks),
+            loader(Case.person).lazyload(Person.aliases))
+
+
 def load_case(pk) -> Case:
-    case = db.session.execute(select(Case).where(Case.id == safe_pk(pk), _case_scope())).scalar()
+    case = db.session.execute(select(Case).options(*_lean_person(joinedload))
+        .where(Case.id == safe_pk(pk), _case_scope())).scalar()
     if case is None:
         abort(404)
     return case
@@ -142,11 +162,11 @@ class CaseworkView(BaseView):
             ids = casework.overdue_page_ids(db.session, current_scope(), offset=page * 25,
                                             limits=current_app.config.get("KASUS_BATAS_HARI"))
             found = {c.id: c for c in db.session.execute(select(Case).options(
-                selectinload(Case.person)).where(Case.id.in_(ids))).scalars()}
+                *_lean_person(selectinload)).where(Case.id.in_(ids))).scalars()}
             cases = [found[i] for i in ids if i in found]
         else:
             cases = db.session.execute(
-                select(Case).options(selectinload(Case.person)).where(_case_scope(), clause)
+                select(Case).options(*_lean_person(selectinload)).where(_case_scope(), clause)
                 .order_by(Case.id.desc()).offset(page * 25).limit(25)).scalars().all()
         counts = menu_counts()
         return self.render_template("palu/case_queue.html", cases=cases, name=name, page=page,
@@ -174,15 +194,20 @@ class CaseworkView(BaseView):
     def case(self, pk):
         case = load_case(pk)
         a = case.latest_assessment
-        can_assign = self.appbuilder.sm.has_access("can_assign", "CaseworkView")
-        workers = _workers() if can_assign and case.state in workflow.OPEN_STATES else {}
+        workers = _workers() if can("can_assign", "CaseworkView") and \
+            case.state in workflow.OPEN_STATES else {}
+        if case.assigned_worker_id and case.assigned_worker_id not in workers:
+            workers_all = _workers(case.assigned_worker_id)
+        else:
+            workers_all = workers
         return self.render_template(
             "palu/case_show.html", case=case, states=workflow.STATES,
             actions=workflow.available_actions(case, _roles()), assessment=a,
             terpenuhi=a is not None and spm.is_terpenuhi(db.session, a),
             missing=spm.missing_services(db.session, a) if a else [],
             alasan=workflow.ALASAN_TERMINASI, action_labels=ACTION_LABELS, workers=workers,
-            worker_name=_workers().get(case.assigned_worker_id) if case.assigned_worker_id else None,
+            worker_name=workers_all.get(case.assigned_worker_id),
+            can_add_aid=can("can_add", "AidView"),
             layanan=db.session.execute(select(JenisLayanan).where(JenisLayanan.aktif.is_(True))
                                        .order_by(JenisLayanan.spm_group, JenisLayanan.urutan)).scalars().all(),
             lembaga=db.session.execute(select(Lembaga).where(Lembaga.aktif.is_(True))
