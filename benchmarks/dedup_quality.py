@@ -267,6 +267,11 @@ def main() -> None:
     if args.em:
         em = train_em(recs, [(recs[a].id, recs[b].id) for a, b in zip(ia.tolist(), ib.tolist())], model)
         evaluate(em, "EM on this registry", recs, feats, pid, ia, ib, common)
+        print("\nEM sanity check, match weights log2(m/u) (default model -> EM):")
+        for c, lv in COMPARISONS.items():
+            pairs = ", ".join(f"{lv[k]} {model.weight(c, k):+.1f}->{em.weight(c, k):+.1f}" for k in range(1, len(lv)))
+            print(f"  {c}: {pairs}")
+        print(f"  prior weight {model.prior_weight:+.1f} -> {em.prior_weight:+.1f}\n")
     if not args.no_splink:
         sp = splink_reference(recs, pid)
         print(f"| Splink 5 default, p>=0.5 | {sp['pairs'][0]:.3f} | {sp['pairs'][1]:.3f} | {sp['pairs'][2]:.3f} | "

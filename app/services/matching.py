@@ -19,7 +19,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 
-from app.services.names import WEAK_TOKENS, consonant_skeleton, name_similarity, name_tokens
+from app.services.names import WEAK_TOKENS, consonant_skeleton, name_similarity, name_tokens, token_similarity
 
 __all__ = [
     "PersonRecord",
@@ -80,7 +80,7 @@ COMPARISONS: dict[str, tuple[str, ...]] = {
     "nama": ("null", "exact", "sangat_mirip", "mirip", "agak_mirip", "beda"),
     "nik": ("null", "sama", "beda_1_digit", "beda"),
     "no_kk": ("null", "sama", "beda"),
-    "lahir": ("null", "tanggal_sama", "tahun_sama", "selisih_1", "selisih_3", "selisih_6", "jauh"),
+    "lahir": ("null", "tanggal_sama", "tahun_sama", "selisih_1", "selisih_3", "selisih_6", "jauh", "bertentangan"),
     "jenis_kelamin": ("null", "sama", "beda"),
     "nama_ibu": ("null", "sama", "mirip", "beda"),
     "asal": ("null", "kabkota_sama", "provinsi_sama", "beda"),
@@ -264,7 +264,7 @@ _INITIAL_M = {
     "nama": [1, 0.45, 0.3, 0.15, 0.06, 0.04],
     "nik": [1, 0.97, 0.02, 0.01],
     "no_kk": [1, 0.7, 0.3],
-    "lahir": [1, 0.2, 0.15, 0.2, 0.25, 0.15, 0.05],
+    "lahir": [1, 0.2, 0.15, 0.2, 0.25, 0.15, 0.04, 0.01],
     "jenis_kelamin": [1, 0.98, 0.02],
     "nama_ibu": [1, 0.8, 0.15, 0.05],
     "asal": [1, 0.85, 0.05, 0.1],
@@ -274,7 +274,7 @@ _INITIAL_U = {
     "nama": [1, 0.001, 0.003, 0.01, 0.05, 0.936],
     "nik": [1, 1e-7, 1e-5, 0.99999],
     "no_kk": [1, 1e-5, 0.99999],
-    "lahir": [1, 0.0002, 0.015, 0.03, 0.07, 0.1, 0.785],
+    "lahir": [1, 0.0002, 0.015, 0.03, 0.07, 0.1, 0.285, 0.5],
     "jenis_kelamin": [1, 0.5, 0.5],
     "nama_ibu": [1, 0.005, 0.02, 0.975],
     "asal": [1, 0.1, 0.2, 0.7],
@@ -353,6 +353,8 @@ def _birth_level(fa: Features, fb: Features, d: _Detail) -> int:
         return 4
     if diff <= 6 and not exactish:
         return 5
+    if diff > fa.year_tol + fb.year_tol + 1:  # beyond what the estimates allow
+        return 7
     return 6
 
 
@@ -415,14 +417,51 @@ def _tf_adjustment(fa: Features, fb: Features, d: _Detail, level: int, model: Ma
     if not factor:
         return 0.0
     ta, tb = fa.names[d.name_pair[0]], fb.names[d.name_pair[1]]
-    short = ta if len(ta) <= len(tb) else tb
-    core = [t for t in short if t not in WEAK_TOKENS] or list(short)
-    p_share = 1.0
-    for t in core:
-        p_share *= model.tf(t)
+    p_share = _shared_token_probability(ta, tb, model)
     adj = math.log2(model.u["nama"][level] / max(p_share, 1e-12))
     lo, hi = model.tf_clip
     return factor * min(hi, max(lo, adj))
+
+
+def _strongest_name(fa: Features, fb: Features, d: _Detail, levels: tuple[int, ...], model: MatchModel):
+    """Among name × alias combinations, the one with the most evidence (level weight + rarity)."""
+    best_w, best = None, None
+    for i, ta in enumerate(fa.names):
+        for j, tb in enumerate(fb.names):
+            sim = name_similarity(ta, tb)
+            lvl = _name_level(sim)
+            probe = _Detail(name_pair=(i, j), name_sim=sim)
+            w = model.weight("nama", lvl) + _tf_adjustment(fa, fb, probe, lvl, model)
+            if best_w is None or w > best_w:
+                best_w, best = w, (lvl, i, j, sim)
+    lvl, i, j, sim = best
+    d.name_pair, d.name_sim = (i, j), sim
+    return (lvl, *levels[1:])
+
+
+def _shared_token_probability(ta: Sequence[str], tb: Sequence[str], model: MatchModel) -> float:
+    """P(a random record shares the name parts these two names actually share).
+
+    Only the parts that found a partner count (the commoner spelling of the
+    two), so "Dewi Painati" ≈ "Siti Dewi" is judged by "dewi" alone.
+    """
+    short, long = (ta, tb) if len(ta) <= len(tb) else (tb, ta)
+    core = [t for t in short if t not in WEAK_TOKENS] or list(short)
+    others = [t for t in long if t not in WEAK_TOKENS] or list(long)
+    p_share, matched = 1.0, 0
+    for t in core:
+        best, partner = 0.0, None
+        for u in others:
+            sim = token_similarity(t, u)
+            if sim > best:
+                best, partner = sim, u
+        if partner is not None and best >= 0.85:
+            p_share *= max(model.tf(t), model.tf(partner))
+            matched += 1
+    if not matched:  # joined forms ("Nur Hayati" / "Nurhayati"): judge the whole shorter name
+        for t in core:
+            p_share *= model.tf(t)
+    return p_share
 
 
 def conflicts_of(fa: Features, fb: Features, levels: Sequence[int]) -> tuple[str, ...]:
@@ -447,6 +486,8 @@ def score_features(
 ) -> MatchResult:
     """Score two prepared records; the single scoring routine of both paths."""
     levels, d = compare_levels(fa, fb)
+    if levels[0] and (len(fa.names) > 1 or len(fb.names) > 1):
+        levels = _strongest_name(fa, fb, d, levels, model)
     score = model.prior_weight
     for comp, lvl in zip(_COMP_NAMES, levels):
         score += model.weight(comp, lvl)
@@ -480,6 +521,7 @@ _BIRTH_REASONS = {
     4: "tahun lahir ±{d}",
     5: "tahun lahir ±{d} (perkiraan umur)",
     6: "tahun lahir berbeda jauh (selisih {d} tahun)",
+    7: "tahun lahir tidak cocok (selisih {d} tahun)",
 }
 
 
@@ -691,14 +733,30 @@ def train_em(
     u = _random_u(rec_list, u_pairs, rng) if len(rec_list) > 50 else _copy(base.u)
     cand = _patterns((recs[a], recs[b]) for a, b in candidate_pairs)
     n_cand = sum(cand.values())
-    m, u_cand, lam = _copy(base.m), _copy(base.u), 0.02
-    for _ in range(max_iter):
-        m, u_cand, lam = _em_step(cand, m, u_cand, lam)
+    # Session 1: name-blocked pairs; the name comparison is the blocking variable, so it is ignored.
+    m1, lam = _em_session(cand, base.m, u, 0.02, {"nama"}, max_iter)
+    # Session 2: pairs blocked on birth year + gender; estimates the name's m with those two ignored.
+    demo = _patterns(_demographic_pairs(rec_list, rng))
+    m2, _ = _em_session(demo, m1, u, 0.001, {"lahir", "jenis_kelamin"}, max_iter)
+    m = {c: (m2[c] if c == "nama" else m1[c]) for c in COMPARISONS}
     n = len(rec_list)
     prior = min(0.5, max(1e-9, lam * n_cand / max(n * (n - 1) / 2, 1.0)))
     freq, unseen = token_frequencies(rec_list)
     return replace(base, m=m, u=u, prior=prior, token_freq=freq, tf_unseen=unseen,
                    trained_on=f"EM on {n} records, {n_cand} candidate pairs")
+
+
+def _em_session(patterns, m, u, lam, ignore: set[str], max_iter: int):
+    """EM over aggregated patterns with ``u`` fixed (from random sampling), as Splink does.
+
+    Comparisons in ``ignore`` (the session's blocking variables) neither vote in
+    the E-step nor get re-estimated.
+    """
+    m = _copy(m)
+    for _ in range(max_iter):
+        new_m, lam = _em_step(patterns, m, u, lam, ignore)
+        m = {c: (m[c] if c in ignore else new_m[c]) for c in COMPARISONS}
+    return m, lam
 
 
 def _patterns(pairs: Iterable[tuple[PersonRecord, PersonRecord]]) -> Counter:
@@ -709,7 +767,7 @@ def _patterns(pairs: Iterable[tuple[PersonRecord, PersonRecord]]) -> Counter:
     return out
 
 
-def _demographic_pairs(recs: list[PersonRecord], rng: random.Random, limit: int = 200_000):
+def _demographic_pairs(recs: list[PersonRecord], rng: random.Random, limit: int = 100_000):
     """Pairs sharing birth year and gender (a second, name-independent blocking)."""
     groups: dict[tuple, list[PersonRecord]] = {}
     for r in recs:
@@ -725,8 +783,8 @@ def _demographic_pairs(recs: list[PersonRecord], rng: random.Random, limit: int 
     return pairs[:limit]
 
 
-def _em_step(patterns, m, u, lam):
-    """One EM iteration over aggregated comparison patterns (m, u and lambda)."""
+def _em_step(patterns, m, u, lam, ignore: set[str] = frozenset()):
+    """One EM iteration over aggregated comparison patterns: new m and lambda (u kept)."""
     cm = {c: [0.0] * len(lv) for c, lv in COMPARISONS.items()}
     cu = {c: [0.0] * len(lv) for c, lv in COMPARISONS.items()}
     tot_p, tot = 0.0, 0.0
@@ -734,7 +792,7 @@ def _em_step(patterns, m, u, lam):
     for levels, n in patterns.items():
         lm, lu = lm0, lu0
         for c, lv in zip(_COMP_NAMES, levels):
-            if lv:
+            if lv and c not in ignore:
                 lm += math.log(m[c][lv])
                 lu += math.log(u[c][lv])
         p = 1.0 / (1.0 + math.exp(max(-50.0, min(50.0, lu - lm))))
@@ -744,7 +802,7 @@ def _em_step(patterns, m, u, lam):
             cm[c][lv] += p * n
             cu[c][lv] += (1 - p) * n
     lam = min(0.5, max(1e-6, tot_p / max(tot, 1)))
-    return _normalise(cm, smoothing=0.5), _normalise(cu, smoothing=0.5), lam
+    return _normalise(cm, smoothing=0.5), lam
 
 
 def update_from_decisions(

@@ -31,6 +31,7 @@ __all__ = [
     "consonant_skeleton",
     "name_similarity",
     "canonical_token",
+    "token_similarity",
     "WEAK_TOKENS",
 ]
 
@@ -223,7 +224,15 @@ def _token_sim(a: str, b: str) -> float:
         jw = max(jw, 0.93)
     elif Levenshtein.distance(a, b) == 1 and min(len(a), len(b)) >= 4:
         jw = max(jw, 0.9)
+    short, long = (a, b) if len(a) <= len(b) else (b, a)
+    if len(short) >= 4 and len(long) - len(short) >= 2 and long.endswith(short):
+        jw = max(jw, 0.86)  # nickname from the last syllables: Mulyanto ~ Yanto, Maryani ~ Yani
     return jw
+
+
+def token_similarity(a: str, b: str) -> float:
+    """Similarity of two canonical tokens in [0, 1] (public alias of the token scorer)."""
+    return _token_sim(a, b)
 
 
 def _best_alignment(short: list[str], long: list[str]) -> float:

@@ -144,3 +144,38 @@ def test_train_em_returns_usable_model():
     model = train_em(recs, list(zip(ia.tolist(), ib.tolist())), MODEL, max_iter=5)
     assert 0 < model.prior < 1 and model.token_freq
     assert score_pair(recs[0], recs[1], model).score > score_pair(recs[0], recs[2], model).score
+
+
+def test_weak_only_name_still_blocks_with_full_name():
+    kw = dict(jenis_kelamin="P", tahun_lahir=1980, tahun_lahir_perkiraan=True)
+    only_siti, full = features(rec(1, "St.", **kw)), features(rec(2, "Siti Handayani", **kw))
+    assert blocking_keys(only_siti) & blocking_keys(full)
+    other_decade = features(rec(3, "Siti Handayani", jenis_kelamin="P", tanggal_lahir=date(1950, 1, 1)))
+    assert not (blocking_keys(only_siti) & blocking_keys(other_decade))
+
+
+def test_equal_birth_date_blocks_without_any_shared_name():
+    kw = dict(tanggal_lahir=date(1978, 2, 27), jenis_kelamin="L")
+    assert blocking_keys(rec(1, "Ucok", **kw)) & blocking_keys(rec(2, "Setiawan", **kw))
+
+
+def test_rarity_judged_on_shared_parts_only():
+    model = MODEL.with_token_frequencies({"dewi": 0.02, "painati": 1e-5, "siti": 0.05})
+    res = score_pair(rec(1, "Dewi Painati"), rec(2, "Siti Dewi"), model)
+    assert "nama jarang: bukti kuat" not in res.reasons and "nama umum: bukti lemah" in res.reasons
+
+
+def test_impossible_birth_year_gap_is_its_own_level():
+    kw = dict(jenis_kelamin="L", tahun_lahir_perkiraan=True)
+    res = score_pair(rec(1, "Oey Swie Hoa", tahun_lahir=1950, **kw), rec(2, "Oej Swie Hoa", tahun_lahir=1975, **kw), MODEL)
+    assert res.levels["lahir"] == "bertentangan"
+    near = score_pair(rec(1, "Oey Swie Hoa", tahun_lahir=1950, **kw), rec(2, "Oej Swie Hoa", tahun_lahir=1958, **kw), MODEL)
+    assert near.levels["lahir"] == "jauh" and near.score > res.score
+
+
+def test_alias_with_most_evidence_is_used():
+    model = MODEL.with_token_frequencies({"cemong": 0.01, "budi": 0.02, "ruhiyat": 1e-5})
+    a = rec(1, "Bodei Ruhiyat", aliases=("Cemong",))
+    b = rec(2, "Budi Ruhiyat", aliases=("Cemong",))
+    alias_only = score_features(features(rec(1, "Cemong")), features(rec(2, "Cemong")), model)
+    assert score_pair(a, b, model).score > alias_only.score

@@ -64,3 +64,11 @@ def test_empty_inputs():
     assert normalize_name("") == "" and normalize_name(None) == ""
     assert name_tokens("  ,. ") == []
     assert name_similarity([], ["budi"]) == 0.0
+
+
+def test_last_syllable_nickname_counts_as_similar():
+    from app.services.names import token_similarity
+
+    assert token_similarity("mulyanto", "yanto") >= 0.85
+    assert token_similarity("maryani", "yani") >= 0.85
+    assert token_similarity("budi", "agus") < 0.75
