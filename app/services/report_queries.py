@@ -106,9 +106,11 @@ def person_filter(scope: Scope, kecamatan: str | None):
     return cond
 
 
-def met_persons(period: Period, scope: Scope, kecamatan: str | None, returner: bool = True):
-    """One row per surviving person met in the month: pid, kec, jk[, ret (1 = met before)]."""
-    met = met_subquery(period.start, period.end)
+def met_persons(period: Period, scope: Scope, kecamatan: str | None, returner: bool = True,
+                start: dt.datetime | None = None):
+    """One row per surviving person met in the month (from `start`, e.g. 1 January, when
+    given): pid, kec, jk[, ret (1 = met before the month)]."""
+    met = met_subquery(start or period.start, period.end)
     cols = [Person.id.label("pid"), func.coalesce(Person.kecamatan_kode, literal(UNSET)).label("kec"),
             Person.jenis_kelamin.label("jk")]
     if returner:
@@ -123,17 +125,16 @@ def _add(d: dict, key, g, n: int) -> None:
     row["J"] += n
 
 
-def _temp_met_persons(session, period: Period, scope: Scope, kecamatan: str | None) -> Table:
-    """Materialise `met_persons` once into a per-connection temporary table (SQL only),
-    so the recap's aggregates do not recompute the unique-person set."""
-    t = Table("tmp_rekap_met", MetaData(), Column("pid", Integer, primary_key=True),
-              Column("kec", String(13)), Column("jk", String(1)), Column("ret", Integer),
+def _temp_persons(session, name: str, query, returner: bool = True) -> Table:
+    """Materialise a `met_persons` select (pid, kec, jk[, ret]) once into a per-connection
+    temporary table (SQL only), so several aggregates do not recompute the unique-person set."""
+    cols = [Column("pid", Integer, primary_key=True), Column("kec", String(13)), Column("jk", String(1))]
+    t = Table(name, MetaData(), *cols, *([Column("ret", Integer)] if returner else []),
               prefixes=["TEMPORARY"])
     conn = session.connection()
     t.drop(conn, checkfirst=True)
     t.create(conn)
-    mp = met_persons(period, scope, kecamatan)
-    session.execute(insert(t).from_select(["pid", "kec", "jk", "ret"], select(mp)))
+    session.execute(insert(t).from_select([c.name for c in t.columns], select(query)))
     return t
 
 
@@ -146,7 +147,7 @@ def rekap_ppks(session, period: Period, scope: Scope, kecamatan: str | None = No
     kecamatan stays unique per type).  Encounters by source are a third query.
     """
     no_jit(session)
-    mp = _temp_met_persons(session, period, scope, kecamatan)
+    mp = _temp_persons(session, "tmp_rekap_met", met_persons(period, scope, kecamatan))
     by_kecamatan: dict = {}
     total = {"L": 0, "P": 0, "U": 0, "J": 0}
     returners = 0
@@ -298,11 +299,8 @@ def dashboard(session, scope: Scope, now: dt.datetime, limits: dict | None = Non
     persons = session.scalar(select(func.count()).select_from(Person).where(person_clause(scope)))
     enc_month = session.scalar(select(func.count(Encounter.id)).where(
         encounter_clause(scope), Encounter.waktu >= month.start, Encounter.waktu < month.end))
-    met = met_subquery(month.start, month.end)
-    base = select().select_from(met).join(Person, Person.id == met.c.pid).where(
-        person_filter(scope, None))
-    met_month = session.scalar(base.add_columns(func.count()))
-    returners = session.scalar(base.add_columns(func.count()).where(met_before(month.start)))
+    mp = met_persons(month, scope, None)
+    met_month, returners = session.execute(select(func.count(), func.sum(mp.c.ret))).one()
     open_cases = session.scalar(select(func.count(Case.id)).where(
         case_clause(scope), Case.state.in_(sorted(OPEN_STATES))))
     overdue = overdue_cases(session, scope, now, limits)
@@ -314,18 +312,21 @@ def dashboard(session, scope: Scope, now: dt.datetime, limits: dict | None = Non
         select(yr, mo, func.count(Encounter.id)).where(
             encounter_clause(scope), Encounter.waktu >= y_start, Encounter.waktu < month.end)
         .group_by(yr, mo).order_by(yr, mo)).all()]
-    year = met_subquery(month.year_start, month.end)
-    ybase = select().select_from(year).join(Person, Person.id == year.c.pid).where(
-        person_filter(scope, None))
+    year = _temp_persons(session, "tmp_dash_year",
+                         met_persons(month, scope, None, returner=False, start=month.year_start),
+                         returner=False)
+    jenis_key = func.coalesce(JenisPPKS.nama, literal(UNSET))
     per_jenis = session.execute(
-        ybase.outerjoin(person_ppks, person_ppks.c.person_id == Person.id)
+        select(jenis_key, func.count()).select_from(year)
+        .outerjoin(person_ppks, person_ppks.c.person_id == year.c.pid)
         .outerjoin(JenisPPKS, JenisPPKS.id == person_ppks.c.jenis_ppks_id)
-        .add_columns(func.coalesce(JenisPPKS.nama, literal(UNSET)), func.count(distinct(Person.id)))
-        .group_by(JenisPPKS.nama).order_by(func.count(distinct(Person.id)).desc())).all()
+        .group_by(jenis_key).order_by(func.count().desc(), jenis_key)).all()
+    kec_name = func.coalesce(Wilayah.nama, literal(UNSET))
     per_kec = session.execute(
-        ybase.outerjoin(Wilayah, Wilayah.kode == Person.kecamatan_kode)
-        .add_columns(func.coalesce(Wilayah.nama, literal(UNSET)), func.count())
-        .group_by(Wilayah.nama).order_by(Wilayah.nama)).all()
+        select(kec_name, func.count()).select_from(year)
+        .outerjoin(Wilayah, Wilayah.kode == year.c.kec)
+        .group_by(kec_name).order_by(kec_name)).all()
+    year.drop(session.connection())
     lat = func.round(cast(Encounter.latitude, Numeric(10, 6)), literal_column("3"))
     lng = func.round(cast(Encounter.longitude, Numeric(10, 6)), literal_column("3"))
     hotspots = session.execute(
@@ -335,7 +336,7 @@ def dashboard(session, scope: Scope, now: dt.datetime, limits: dict | None = Non
         .group_by(lat, lng).order_by(func.count(Encounter.id).desc()).limit(300)).all()
     return {
         "persons": persons or 0, "encounters_month": enc_month or 0, "met_month": met_month or 0,
-        "returners_month": returners or 0, "open_cases": open_cases or 0, "overdue_cases": overdue or 0,
+        "returners_month": int(returners or 0), "open_cases": open_cases or 0, "overdue_cases": overdue or 0,
         "spm": spm, "per_month": per_month,
         "per_jenis": [(k, n) for k, n in per_jenis], "per_kecamatan": [(k, n) for k, n in per_kec],
         "hotspots": [(float(a), float(b), n) for a, b, n in hotspots], "month": month,
