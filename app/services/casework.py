@@ -258,7 +258,9 @@ def queue_clause(name: str, *, user_id: int | None, roles, limits: dict | None =
     if name == "persetujuan":
         if not set(roles) & APPROVERS:
             return false()
-        return and_(Case.pending_approval.is_not(None),
+        # `> ''` (= not null: values are 'rencana'/'terminasi') is a range SQLite
+        # answers from ix_kasus_pending; for IS NOT NULL it scans (skewed stats)
+        return and_(Case.pending_approval > "",
                     or_(Case.approval_requested_by_id.is_(None),
                         Case.approval_requested_by_id != user_id))
     if name == "terlambat":
