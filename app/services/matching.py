@@ -722,8 +722,8 @@ def train_em(
     2. EM session on ``candidate_pairs`` (name-blocked, (id_a, id_b)): the
        name comparison is the blocking variable, so it is left out and the
        other comparisons' m plus the match rate are estimated.
-    3. EM session on pairs blocked on birth year + gender: estimates the
-       name comparison's m with those two left out.
+    3. EM session on pairs with the same birth date: estimates the name
+       comparison's m with birth and gender left out.
     Thresholds are kept; the token-frequency table comes from ``records``.
     """
     base = model or MatchModel.initial()
@@ -733,11 +733,16 @@ def train_em(
     u = _random_u(rec_list, u_pairs, rng) if len(rec_list) > 50 else _copy(base.u)
     cand = _patterns((recs[a], recs[b]) for a, b in candidate_pairs)
     n_cand = sum(cand.values())
-    # Session 1: name-blocked pairs; the name comparison is the blocking variable, so it is ignored.
-    m1, lam = _em_session(cand, base.m, u, 0.02, {"nama"}, max_iter)
-    # Session 2: pairs blocked on birth year + gender; estimates the name's m with those two ignored.
-    demo = _patterns(_demographic_pairs(rec_list, rng))
-    m2, _ = _em_session(demo, m1, u, 0.001, {"lahir", "jenis_kelamin"}, max_iter)
+    # Session 1: candidate pairs whose names agree closely (Splink's block_on(name)); the name
+    # comparison is the blocking variable, so it is ignored. A loose blocking set (1 % matches)
+    # lets EM lock onto the wrong class, hence the tight subset.
+    named = Counter({k: v for k, v in cand.items() if k[0] in (1, 2)})
+    m1, lam1 = _em_session(named, base.m, u, 0.1, {"nama"}, max_iter)
+    # Session 2: pairs with the same birth date (block_on(dob)); estimates the name's m with
+    # birth and gender ignored.
+    demo = Counter({k: v for k, v in _patterns(_demographic_pairs(rec_list, rng)).items() if k[3] == 1})
+    m2, _ = _em_session(demo, m1, u, 0.3, {"lahir", "jenis_kelamin"}, max_iter) if demo else (m1, 0.0)
+    lam = lam1 * sum(named.values()) / max(n_cand, 1)
     m = {c: (m2[c] if c == "nama" else m1[c]) for c in COMPARISONS}
     n = len(rec_list)
     prior = min(0.5, max(1e-9, lam * n_cand / max(n * (n - 1) / 2, 1.0)))
@@ -768,12 +773,12 @@ def _patterns(pairs: Iterable[tuple[PersonRecord, PersonRecord]]) -> Counter:
 
 
 def _demographic_pairs(recs: list[PersonRecord], rng: random.Random, limit: int = 100_000):
-    """Pairs sharing birth year and gender (a second, name-independent blocking)."""
-    groups: dict[tuple, list[PersonRecord]] = {}
+    """Pairs sharing an exact birth date (a second, name-independent blocking)."""
+    groups: dict[date, list[PersonRecord]] = {}
     for r in recs:
         f = features(r)
-        if f.year is not None and f.gender:
-            groups.setdefault((f.year, f.gender), []).append(r)
+        if f.birth_date:
+            groups.setdefault(f.birth_date, []).append(r)
     pairs = []
     for g in groups.values():
         for i in range(len(g)):
