@@ -80,6 +80,8 @@ def main() -> None:
         p95 = times[int(len(times) * 0.95) - 1]
         print(f"find_candidates over {n} persons: p50 {statistics.median(times):.1f} ms, "
               f"p95 {p95:.1f} ms, true person in top 5: {hits}/{len(queries)}")
+        if not args.since_persons:
+            return
         since_ids = list(s.scalars(select(Person.id).order_by(Person.id.desc()).limit(args.since_persons)))
         cutoff = s.scalar(select(func.min(Person.updated_at)).where(Person.id.in_(since_ids)))
         t0 = time.perf_counter()

@@ -28,12 +28,28 @@ def model() -> MatchModel:
 
 # ----------------------------------------------------------------- records
 
-def load_records(session, person_ids) -> dict[int, PersonRecord]:
-    """Full PersonRecords (names, aliases, facts, encounter places and dates)."""
+_PERSON_COLS = (Person.id, Person.nama, Person.nik, Person.no_kk, Person.jenis_kelamin, Person.tanggal_lahir,
+                Person.tahun_lahir, Person.tahun_lahir_perkiraan, Person.nama_ibu, Person.asal_wilayah_kode,
+                Person.kelurahan_kode)
+
+
+def load_records(session, person_ids, where=None) -> dict[int, PersonRecord]:
+    """Full PersonRecords (names, aliases, facts, encounter places and dates).
+
+    Three column-only queries per 900 ids (persons, aliases, encounters);
+    `where` is an extra clause on Person (e.g. the user's scope).
+    """
     ids = sorted({int(i) for i in person_ids})
     out: dict[int, PersonRecord] = {}
     for lo in range(0, len(ids), 900):
         chunk = ids[lo:lo + 900]
+        q = select(*_PERSON_COLS).where(Person.id.in_(chunk))
+        if where is not None:
+            q = q.where(where)
+        persons = session.execute(q).all()
+        if not persons:
+            continue
+        chunk = [p.id for p in persons]
         aliases: dict[int, list[str]] = {}
         for pid, alias in session.execute(select(PersonAlias.person_id, PersonAlias.alias)
                                           .where(PersonAlias.person_id.in_(chunk))
@@ -44,7 +60,7 @@ def load_records(session, person_ids) -> dict[int, PersonRecord]:
                 select(Encounter.person_id, Encounter.kelurahan_kode, Encounter.waktu)
                 .where(Encounter.person_id.in_(chunk), Encounter.is_archived.is_(False))):
             places.setdefault(pid, []).append((kel, waktu))
-        for p in session.execute(select(Person).where(Person.id.in_(chunk))).scalars():
+        for p in persons:
             out[p.id] = record_of(p, aliases.get(p.id, ()), places.get(p.id, ()))
     return out
 
@@ -118,19 +134,42 @@ class Candidate:
         return d
 
 
-def candidate_ids(session, rec: PersonRecord, limit: int = MAX_CANDIDATES) -> set[int]:
-    """Persons sharing a blocking key with `rec`, taking the smallest blocks first."""
-    keys = list(keys_for(rec))
+def key_counts(session, keys, cap: int) -> dict[str, int]:
+    """Block size of each key, counted only up to `cap` (one index-only statement).
+
+    Plain SQL text: compiling a 20-branch SQLAlchemy union costs more than running it.
+    """
+    from sqlalchemy import text
+
+    keys = sorted(keys)
     if not keys:
-        return set()
-    counts = dict(session.execute(select(MatchKey.key, func.count()).where(MatchKey.key.in_(keys))
-                                  .group_by(MatchKey.key)).all())
-    out: set[int] = set()
-    for key in sorted(counts, key=counts.get):
-        if out and len(out) + counts[key] > limit:
+        return {}
+    sql = " UNION ALL ".join(
+        f"SELECT {i} AS i, (SELECT count(*) FROM (SELECT 1 FROM match_key WHERE key = :k{i} LIMIT :cap) AS b{i})"
+        for i in range(len(keys)))
+    params = {f"k{i}": k for i, k in enumerate(keys)}
+    params["cap"] = cap
+    return {keys[i]: n for i, n in session.execute(text(sql), params).all() if n}
+
+
+def candidate_ids(session, rec: PersonRecord, limit: int = MAX_CANDIDATES) -> set[int]:
+    """Persons sharing a blocking key with `rec`, taking the smallest blocks first.
+
+    Block sizes are counted with a cap (a giant block of a common name costs
+    no more than `limit` index entries); at most `limit` persons are returned.
+    """
+    keys = keys_for(rec)
+    counts = key_counts(session, keys, limit + 1)
+    chosen, total = [], 0
+    for key in sorted(counts, key=lambda k: (counts[k], k)):
+        if chosen and total + counts[key] > limit:
             break
-        out.update(session.scalars(select(MatchKey.person_id).where(MatchKey.key == key)))
-    return out
+        chosen.append(key)
+        total += counts[key]
+    if not chosen:
+        return set()
+    q = select(MatchKey.person_id).where(MatchKey.key.in_(chosen)).distinct().limit(limit)
+    return set(session.scalars(q))
 
 
 def find_candidates(session, person_data: dict | PersonRecord, scope: Scope, limit: int = 5,
@@ -144,37 +183,51 @@ def find_candidates(session, person_data: dict | PersonRecord, scope: Scope, lim
     ids = candidate_ids(session, rec) - {int(i) for i in exclude_ids}
     if not ids:
         return []
-    visible = set(session.scalars(select(Person.id).where(Person.id.in_(ids), person_clause(scope))))
-    records = load_records(session, visible)
+    records = load_records(session, ids, where=person_clause(scope))
     m = model()
-    names = place_names(session, [rec, *records.values()])
     fa = features(rec)
     threshold = m.review_threshold if min_score is None else min_score
     scored = []
     for pid, other in records.items():
-        res = score_features(fa, features(other), m, names)
+        res = score_features(fa, features(other), m, explain=False)
         if res.decisive or res.score >= threshold:
             scored.append((pid, res))
-    scored.sort(key=lambda t: (not t[1].decisive, -t[1].score))
-    scored = scored[:limit]
-    return [_candidate(session, pid, res, m) for pid, res in scored]
+    scored.sort(key=lambda t: (not t[1].decisive, -t[1].score, t[0]))
+    top = [pid for pid, _ in scored[:limit]]
+    names = place_names(session, [rec, *(records[pid] for pid in top)])
+    results = [(pid, score_features(fa, features(records[pid]), m, names)) for pid in top]
+    return _candidates(session, results, m)
 
 
-def _candidate(session, pid, res, m) -> Candidate:
-    p = session.get(Person, pid)
-    last = session.execute(
-        select(Encounter.waktu, Encounter.lokasi, Wilayah.nama)
-        .outerjoin(Wilayah, Wilayah.kode == Encounter.kelurahan_kode)
-        .where(Encounter.person_id == pid, Encounter.is_archived.is_(False))
-        .order_by(Encounter.waktu.desc()).limit(1)).first()
-    level = "pasti" if res.decisive else ("kuat" if res.score >= m.likely_threshold else "mungkin")
-    return Candidate(
-        person_id=pid, nama=p.display_name, score=round(res.score, 2),
-        probability=round(res.probability, 4), decisive=res.decisive, level=level,
-        reasons=list(res.reasons), photo=p.photo, aliases=[a.alias for a in p.aliases],
-        last_encounter=last.waktu if last else None,
-        last_place=", ".join(x for x in (last.lokasi, last.nama) if x) if last else None,
-    )
+def _candidates(session, results, m) -> list[Candidate]:
+    """Display details (photo, aliases, last encounter) of the top candidates in three queries."""
+    ids = [pid for pid, _ in results]
+    if not ids:
+        return []
+    persons = {p.id: p for p in session.execute(select(Person.id, Person.nama, Person.photo)
+                                                .where(Person.id.in_(ids))).all()}
+    aliases: dict[int, list[str]] = {}
+    for pid, alias in session.execute(select(PersonAlias.person_id, PersonAlias.alias)
+                                      .where(PersonAlias.person_id.in_(ids)).order_by(PersonAlias.id)):
+        aliases.setdefault(pid, []).append(alias)
+    last: dict[int, tuple] = {}
+    for pid, waktu, lokasi, kel in session.execute(
+            select(Encounter.person_id, Encounter.waktu, Encounter.lokasi, Wilayah.nama)
+            .outerjoin(Wilayah, Wilayah.kode == Encounter.kelurahan_kode)
+            .where(Encounter.person_id.in_(ids), Encounter.is_archived.is_(False))
+            .order_by(Encounter.person_id, Encounter.waktu.desc(), Encounter.id.desc())):
+        last.setdefault(pid, (waktu, lokasi, kel))
+    out = []
+    for pid, res in results:
+        p, enc = persons[pid], last.get(pid)
+        level = "pasti" if res.decisive else ("kuat" if res.score >= m.likely_threshold else "mungkin")
+        out.append(Candidate(
+            person_id=pid, nama=p.nama or (f'"{aliases[pid][0]}"' if aliases.get(pid) else "(tanpa nama)"), score=round(res.score, 2),
+            probability=round(res.probability, 4), decisive=res.decisive, level=level,
+            reasons=list(res.reasons), photo=p.photo, aliases=aliases.get(pid, []),
+            last_encounter=enc[0] if enc else None,
+            last_place=", ".join(x for x in (enc[1], enc[2]) if x) if enc else None))
+    return out
 
 
 # ----------------------------------------------------------------- review queue
@@ -249,20 +302,20 @@ def _visible(alias, scope: Scope):
 
 # ----------------------------------------------------------------- batch scan
 
-def scan(session, since: dt.datetime | None = None, progress=None, batch: int = 500) -> DedupScan:
+def scan(session, since: dt.datetime | None = None, progress=None, batch: int = 500,
+         workers: int | None = None) -> DedupScan:
     """Compare every live person (or those changed since `since`) with its candidates.
 
-    Uses the same key table and scoring as `find_candidates`; writes new pairs
-    with status "baru" and never re-suggests decided pairs.
+    A full scan (`since` None) runs in memory with `candidates.candidate_pairs`
+    and `candidates.score_candidates` (see `scan_all`); `--since` checks only
+    the changed persons against the key table, like the real-time check.
+    Both write new pairs with status "baru" and never re-suggest decided pairs.
     """
+    if since is None:
+        return scan_all(session, progress=progress, workers=workers)
     run = DedupScan(started_at=now_local(), since=since, persons=0, pairs_new=0)
     session.add(run)
-    q = select(Person.id).where(Person.merged_into_id.is_(None), Person.is_archived.is_(False))
-    if since is not None:
-        changed_alias = select(PersonAlias.person_id).where(PersonAlias.updated_at >= since)
-        changed_enc = select(Encounter.person_id).where(Encounter.updated_at >= since)
-        q = q.where(or_(Person.updated_at >= since, Person.id.in_(changed_alias), Person.id.in_(changed_enc)))
-    ids = list(session.scalars(q.order_by(Person.id)))
+    ids = changed_person_ids(session, since)
     decided = {(a, b) for a, b in session.execute(select(CandidatePair.person_a_id, CandidatePair.person_b_id)
                                                   .where(CandidatePair.status != "baru"))}
     m = model()
@@ -273,7 +326,7 @@ def scan(session, since: dt.datetime | None = None, progress=None, batch: int = 
         recs = load_records(session, chunk)
         cands = {pid: _scan_candidates(session, recs[pid], everyone) for pid in chunk if pid in recs}
         wanted = set().union(*cands.values()) - recs.keys() if cands else set()
-        recs.update(load_records(session, wanted))
+        recs.update(load_records(session, wanted, where=_live(Person)))
         names = place_names(session, recs.values())
         for pid, cand in cands.items():
             fa = features(recs[pid])
@@ -291,6 +344,136 @@ def scan(session, since: dt.datetime | None = None, progress=None, batch: int = 
         if progress:
             progress(len(chunk))
     run.finished_at = now_local()
+    return run
+
+
+def _live(alias):
+    return and_(alias.merged_into_id.is_(None), alias.is_archived.is_(False))
+
+
+def _since_clause(session, col, since: dt.datetime):
+    """`col >= since` that also holds for rows stored in other text formats on SQLite.
+
+    Bulk-loaded SQLite rows carry '2026-11-01 08:00:00' (no microseconds, or a
+    'T'), which a plain string comparison with SQLAlchemy's
+    '2026-11-01 08:00:00.000000' gets wrong; compare as datetimes there.
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        return func.datetime(col) >= func.datetime(since.strftime("%Y-%m-%d %H:%M:%S"))
+    return col >= since
+
+
+def changed_person_ids(session, since: dt.datetime) -> list[int]:
+    """Live persons whose record, aliases or encounters changed at or after `since`."""
+    changed_alias = select(PersonAlias.person_id).where(_since_clause(session, PersonAlias.updated_at, since))
+    changed_enc = select(Encounter.person_id).where(_since_clause(session, Encounter.updated_at, since))
+    q = select(Person.id).where(_live(Person), or_(_since_clause(session, Person.updated_at, since),
+                                                   Person.id.in_(changed_alias), Person.id.in_(changed_enc)))
+    return list(session.scalars(q.order_by(Person.id)))
+
+
+def iter_records(session, batch: int = 20000):
+    """All live persons as PersonRecords, in id order, three column queries per id range."""
+    last = 0
+    while True:
+        persons = session.execute(select(*_PERSON_COLS).where(Person.id > last, _live(Person))
+                                  .order_by(Person.id).limit(batch)).all()
+        if not persons:
+            return
+        lo, hi = persons[0].id, persons[-1].id
+        aliases: dict[int, list[str]] = {}
+        for pid, alias in session.execute(select(PersonAlias.person_id, PersonAlias.alias)
+                                          .where(PersonAlias.person_id.between(lo, hi)).order_by(PersonAlias.id)):
+            aliases.setdefault(pid, []).append(alias)
+        places: dict[int, list] = {}
+        for pid, kel, waktu in session.execute(
+                select(Encounter.person_id, Encounter.kelurahan_kode, Encounter.waktu)
+                .where(Encounter.person_id.between(lo, hi), Encounter.is_archived.is_(False))):
+            places.setdefault(pid, []).append((kel, waktu))
+        for p in persons:
+            yield record_of(p, aliases.get(p.id, ()), places.get(p.id, ()))
+        last = hi
+
+
+def scan_all(session, progress=None, workers: int | None = None, log=None) -> DedupScan:
+    """Full scan in memory: stream records once, block with numpy, score in worker processes.
+
+    Pairs already decided are dropped before scoring; queued ("baru") pairs get
+    their score refreshed; new pairs are inserted with one executemany per 5,000.
+    `progress(n)` is called per record loaded; `log(msg)` (optional) gets stage timings.
+    """
+    import time
+
+    import numpy as np
+
+    from app.services.candidates import candidate_pairs, prepare, score_candidates
+
+    t0 = time.perf_counter()
+    say = log or (lambda msg: None)
+    run = DedupScan(started_at=now_local(), since=None, persons=0, pairs_new=0)
+    session.add(run)
+    records = []
+    for rec in iter_records(session):
+        records.append(rec)
+        if progress and len(records) % 5000 == 0:
+            progress(5000)
+    if progress and len(records) % 5000:
+        progress(len(records) % 5000)
+    ids = np.array([r.id for r in records], dtype=np.int64)
+    say(f"{len(records)} records loaded in {time.perf_counter() - t0:.1f} s")
+    feats = prepare(records)
+    say(f"features ready at {time.perf_counter() - t0:.1f} s")
+    ia, ib, _ = candidate_pairs(feats)
+    say(f"{len(ia)} candidate pairs at {time.perf_counter() - t0:.1f} s")
+    pair_code = lambda a, b: (np.minimum(a, b) << 32) | np.maximum(a, b)  # noqa: E731
+    existing = {}
+    decided = []
+    for pid, a, b, status in session.execute(select(CandidatePair.id, CandidatePair.person_a_id,
+                                                    CandidatePair.person_b_id, CandidatePair.status)):
+        if status == "baru":
+            existing[(a << 32) | b] = pid
+        else:
+            decided.append((a << 32) | b)
+    if decided and len(ia):
+        keep = ~np.isin(pair_code(ids[ia], ids[ib]), np.array(decided, dtype=np.int64))
+        ia, ib = ia[keep], ib[keep]
+    m = model()
+    si, sj, _ = score_candidates(feats, ia, ib, m, workers=workers)
+    say(f"{len(si)} pairs at or above the review threshold at {time.perf_counter() - t0:.1f} s")
+    del ia, ib
+    names = dict(session.execute(select(Wilayah.kode, Wilayah.nama).where(Wilayah.level == "kelurahan")).all())
+    table = CandidatePair.__table__
+    now = now_local()
+    inserts, updates = [], []
+    for x, y in zip(si.tolist(), sj.tolist()):
+        res = score_features(feats[x], feats[y], m, names)
+        a, b = ordered(int(ids[x]), int(ids[y]))
+        reasons = json.dumps(res.reasons, ensure_ascii=False)
+        pid = existing.get((a << 32) | b)
+        if pid is not None:
+            updates.append({"pid": pid, "s": res.score, "p": res.probability, "r": reasons, "u": now})
+        else:
+            inserts.append({"person_a_id": a, "person_b_id": b, "score": res.score, "probability": res.probability,
+                            "reasons": reasons, "status": "baru", "source": "scan", "created_at": now,
+                            "updated_at": now})
+        if len(inserts) >= 5000:
+            session.execute(table.insert(), inserts)
+            run.pairs_new += len(inserts)
+            inserts = []
+    if inserts:
+        session.execute(table.insert(), inserts)
+        run.pairs_new += len(inserts)
+    if updates:
+        from sqlalchemy import bindparam, update
+
+        session.execute(update(table).where(table.c.id == bindparam("pid"))
+                        .values(score=bindparam("s"), probability=bindparam("p"), reasons=bindparam("r"),
+                                updated_at=bindparam("u")).execution_options(synchronize_session=False),
+                        updates)
+    run.persons = len(records)
+    run.finished_at = now_local()
+    session.flush()
+    say(f"{run.pairs_new} new pairs written at {time.perf_counter() - t0:.1f} s")
     return run
 
 

@@ -111,14 +111,45 @@ def install(session_class=Session) -> None:
         _installed = True
 
 
-def rebuild_all(session, batch: int = 2000, progress=None) -> int:
-    """Rebuild the whole key table (after installing on an existing registry)."""
+def rebuild_all(session, batch: int = 20000, progress=None) -> int:
+    """Rebuild the whole key table set-wise (after installing on an existing registry).
+
+    Persons and aliases are read in id-range chunks (two queries per chunk),
+    keys are inserted with one executemany per chunk, and the key lookup index
+    is dropped during the load and rebuilt once at the end.
+    """
+    from collections import defaultdict
+
+    from sqlalchemy import text
+
     conn = session.connection()
-    conn.execute(delete(MatchKey.__table__))
-    ids = [r[0] for r in conn.execute(select(Person.id).where(Person.merged_into_id.is_(None))
-                                      .order_by(Person.id))]
-    for lo in range(0, len(ids), batch):
-        refresh_keys(conn, ids[lo:lo + batch])
+    t = MatchKey.__table__
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("PRAGMA cache_size = -400000")  # 400 MB page cache for the index build
+    conn.execute(delete(t))
+    conn.execute(text("DROP INDEX IF EXISTS ix_match_key_key"))
+    done, last = 0, 0
+    while True:
+        rows = conn.execute(
+            select(Person.id, Person.nama, Person.nik, Person.no_kk, Person.nama_ibu)
+            .where(Person.id > last, Person.merged_into_id.is_(None)).order_by(Person.id).limit(batch)).all()
+        if not rows:
+            break
+        lo, hi = rows[0].id, rows[-1].id
+        aliases: dict[int, list[str]] = defaultdict(list)
+        for pid, alias in conn.execute(select(PersonAlias.person_id, PersonAlias.alias)
+                                       .where(PersonAlias.person_id.between(lo, hi)).order_by(PersonAlias.id)):
+            aliases[pid].append(alias)
+        out = []
+        for r in rows:
+            rec = PersonRecord(id=r.id, nama=r.nama or "", aliases=tuple(aliases.get(r.id, ())),
+                               nik=r.nik, no_kk=r.no_kk, nama_ibu=r.nama_ibu)
+            out.extend({"person_id": r.id, "key": k} for k in keys_for(rec))
+        if out:
+            conn.execute(insert(t), out)
+        done += len(rows)
+        last = hi
         if progress:
-            progress(min(batch, len(ids) - lo))
-    return len(ids)
+            progress(len(rows))
+    conn.execute(text("CREATE INDEX ix_match_key_key ON match_key (key)"))
+    return done

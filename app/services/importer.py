@@ -270,6 +270,7 @@ def plan_import(session, rows, scope, progress=None) -> list[RowPlan]:
 
     from app.models import Encounter
     from app.services import dedup, intake
+    from app.services.candidates import KeyIndex
     from app.services.matching import features, score_features
 
     today = dt.date.today()
@@ -277,6 +278,7 @@ def plan_import(session, rows, scope, progress=None) -> list[RowPlan]:
     model = dedup.model()
     seen_refs: dict[str, int] = {}
     planned: list[tuple[RowPlan, object]] = []  # rows that create a person, with their features
+    in_file = KeyIndex(max_candidates=dedup.MAX_CANDIDATES)  # blocking index of those rows
     plans = []
     for number, values in rows:
         plan = _parse_row(number, values, lookups, today)
@@ -308,7 +310,8 @@ def plan_import(session, rows, scope, progress=None) -> list[RowPlan]:
         rec = dedup.record_from_data(data, today)
         f = features(rec)
         best = None
-        for other, of in planned:
+        for idx in sorted(in_file.candidates(f)):  # earlier rows sharing a blocking key
+            other, of = planned[idx]
             res = score_features(f, of, model)
             if res.decisive or res.score >= model.review_threshold:
                 if best is None or res.decisive or res.score > best[1].score:
@@ -325,6 +328,7 @@ def plan_import(session, rows, scope, progress=None) -> list[RowPlan]:
             plan.same_as_row = None
             plan.pair_row = best[0].row
         plan.action = "ganda" if plan.candidates else "baru"
+        in_file.add(len(planned), f)
         planned.append((plan, f))
     return plans
 
