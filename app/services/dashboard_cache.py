@@ -4,8 +4,8 @@ The year-wide unique-person counts cannot be read from an index at 1M persons /
 3M encounters within the dashboard's 300 ms budget, so the page shows figures at
 most `ttl` seconds old (default 60, config `DASHBOARD_CACHE_DETIK`).  A miss (or a
 stale row) computes `report_queries.dashboard` once and stores it; `refresh_all`
-(CLI `flask report refresh-dashboard`, run every minute from cron) keeps the
-city-wide and per-kecamatan rows warm so users never wait for a miss.
+(CLI `flask report refresh-dashboard`, run from cron) keeps the city-wide and
+per-kecamatan rows warm, computed in one pass so users never wait for a miss.
 The row lives in the database, so every worker process shares it.
 """
 from __future__ import annotations
@@ -71,11 +71,21 @@ def get(session, scope: Scope, now: dt.datetime, limits: dict | None = None,
     return compute(session, scope, now, limits)
 
 
+def _store(session, key: str, data: dict, now: dt.datetime) -> None:
+    row = session.get(DashboardCache, key)
+    if row is None:
+        session.add(DashboardCache(scope_key=key, computed_at=now, payload=_dump(data)))
+    else:
+        row.computed_at, row.payload = now, _dump(data)
+
+
 def refresh_all(session, now: dt.datetime, limits: dict | None = None) -> list[str]:
-    """Recompute the city-wide row and every kecamatan's row; returns the keys."""
+    """Recompute the city-wide row and every kecamatan's row in one pass
+    (`report_queries.dashboard_all`); returns the keys."""
     keys = []
-    for kode in [None, *sorted(rq.kecamatan_names(session))]:
+    for kode, data in rq.dashboard_all(session, now, limits).items():
         scope = Scope.everything() if kode is None else Scope(citywide=False, kecamatan_kode=kode)
-        compute(session, scope, now, limits)
+        _store(session, scope_key(scope), data, now)
         keys.append(scope_key(scope))
+    session.commit()
     return keys

@@ -343,6 +343,99 @@ def dashboard(session, scope: Scope, now: dt.datetime, limits: dict | None = Non
     }
 
 
+def dashboard_all(session, now: dt.datetime, limits: dict | None = None) -> dict:
+    """The dashboard of the whole city and of every kecamatan in one pass: the same figures
+    as `dashboard(scope)` (a test checks), each aggregate grouped by the kecamatan column its
+    scope rule uses.  Returns {None: city, kode: kecamatan}.  Used by the cache refresh."""
+    from app.models.casework import Case
+    from app.services.casework import DEFAULT_STATE_LIMITS
+    from app.services.workflow import OPEN_STATES
+
+    no_jit(session)
+    month, every = Period(now.year, now.month), Scope.everything()
+    kecs = sorted(kecamatan_names(session))
+    out = {k: {"persons": 0, "encounters_month": 0, "met_month": 0, "returners_month": 0,
+               "open_cases": 0, "overdue_cases": 0, "per_month": {}, "per_jenis": {},
+               "per_kecamatan": {}, "hotspots": {}, "spm": {"groups": {}}, "month": month}
+           for k in [None, *kecs]}
+
+    def add(kec, key, n, sub=None):
+        for k in {None, kec} & out.keys():
+            if sub is None:
+                out[k][key] += n
+            else:
+                out[k][key][sub] = out[k][key].get(sub, 0) + n
+
+    for kec, n in session.execute(select(Person.kecamatan_kode, func.count())
+                                  .where(person_clause(every)).group_by(Person.kecamatan_kode)):
+        add(kec, "persons", n)
+    ev = and_(Encounter.is_archived.is_(False), Encounter.waktu >= month.start,
+              Encounter.waktu < month.end)
+    for kec, n in session.execute(select(Encounter.kecamatan_kode, func.count(Encounter.id))
+                                  .where(ev).group_by(Encounter.kecamatan_kode)):
+        add(kec, "encounters_month", n)
+    mp = met_persons(month, every, None)
+    for kec, n, ret in session.execute(select(mp.c.kec, func.count(), func.sum(mp.c.ret))
+                                       .group_by(mp.c.kec)):
+        add(kec, "met_month", n)
+        add(kec, "returners_month", int(ret or 0))
+    for kec, n in session.execute(select(Case.kecamatan_kode, func.count(Case.id))
+                                  .where(Case.state.in_(sorted(OPEN_STATES)))
+                                  .group_by(Case.kecamatan_kode)):
+        add(kec, "open_cases", n)
+    for state, days in (DEFAULT_STATE_LIMITS | (limits or {})).items():
+        if state in OPEN_STATES:
+            for kec, n in session.execute(
+                    select(Case.kecamatan_kode, func.count(Case.id))
+                    .where(Case.state == state, Case.state_since < now - dt.timedelta(days=days))
+                    .group_by(Case.kecamatan_kode)):
+                add(kec, "overdue_cases", n)
+    spm = spm_report(session, month, every)
+    for (g, kec), v in spm["per_kecamatan"].items():
+        for k in {None, kec} & out.keys():
+            row = out[k]["spm"]["groups"].setdefault(g, {"harus": 0, "terlayani": 0})
+            row["harus"] += v["harus"]
+            row["terlayani"] += v["terlayani"]
+    yr, mo = func.extract("year", Encounter.waktu), func.extract("month", Encounter.waktu)
+    for kec, y, m, n in session.execute(
+            select(Encounter.kecamatan_kode, yr, mo, func.count(Encounter.id))
+            .where(Encounter.is_archived.is_(False),
+                   Encounter.waktu >= dt.datetime(now.year - 1, now.month, 1),
+                   Encounter.waktu < month.end).group_by(Encounter.kecamatan_kode, yr, mo)):
+        add(kec, "per_month", n, (int(y), int(m)))
+    year = _temp_persons(session, "tmp_dash_year",
+                         met_persons(month, every, None, returner=False, start=month.year_start),
+                         returner=False)
+    jenis_key = func.coalesce(JenisPPKS.nama, literal(UNSET))
+    for kec, jenis, n in session.execute(
+            select(year.c.kec, jenis_key, func.count()).select_from(year)
+            .outerjoin(person_ppks, person_ppks.c.person_id == year.c.pid)
+            .outerjoin(JenisPPKS, JenisPPKS.id == person_ppks.c.jenis_ppks_id)
+            .group_by(year.c.kec, jenis_key)):
+        add(kec, "per_jenis", n, jenis)
+    kec_name = func.coalesce(Wilayah.nama, literal(UNSET))
+    for kec, name, n in session.execute(
+            select(year.c.kec, kec_name, func.count()).select_from(year)
+            .outerjoin(Wilayah, Wilayah.kode == year.c.kec).group_by(year.c.kec, kec_name)):
+        add(kec, "per_kecamatan", n, name)
+    year.drop(session.connection())
+    lat = func.round(cast(Encounter.latitude, Numeric(10, 6)), literal_column("3"))
+    lng = func.round(cast(Encounter.longitude, Numeric(10, 6)), literal_column("3"))
+    for kec, a, b, n in session.execute(
+            select(Encounter.kecamatan_kode, lat, lng, func.count(Encounter.id))
+            .where(Encounter.is_archived.is_(False), Encounter.latitude.isnot(None),
+                   Encounter.longitude.isnot(None), Encounter.waktu >= now - dt.timedelta(days=90))
+            .group_by(Encounter.kecamatan_kode, lat, lng)):
+        add(kec, "hotspots", n, (float(a), float(b)))
+    for d in out.values():
+        d["per_month"] = [(y, m, n) for (y, m), n in sorted(d["per_month"].items())]
+        d["per_jenis"] = sorted(d["per_jenis"].items(), key=lambda kv: (-kv[1], kv[0]))
+        d["per_kecamatan"] = sorted(d["per_kecamatan"].items())
+        d["hotspots"] = [(a, b, n) for (a, b), n in
+                         sorted(d["hotspots"].items(), key=lambda kv: -kv[1])[:300]]
+    return out
+
+
 IDENTIFYING = frozenset({"nik", "no_kk", "nama_ibu", "tanggal_lahir", "alamat_ktp"})
 DATASETS = ("persons", "encounters", "cases", "services")
 

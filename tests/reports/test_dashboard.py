@@ -135,3 +135,27 @@ def test_dashboard_page_renders_local_assets(login):
     assert "vendor/chartjs/chart.umd.min.js" in html and "vendor/leaflet/leaflet.js" in html
     assert "cdn" not in html.lower() and 'id="stat-persons"' in html
     assert login("pimpinan").get("/static/vendor/leaflet/leaflet.js").status_code == 200
+
+
+def test_dashboard_all_equals_each_scope(app, dash_data):
+    """The one-pass refresh gives, for the city and every kecamatan, exactly `dashboard(scope)`."""
+    from tests.conftest import app_session
+    from app.services.report_queries import dashboard_all, kecamatan_names
+
+    limits = {"asesmen": 2}
+    with app_session(app) as s:
+        every = dashboard_all(s, NOW, limits)
+        kecs = sorted(kecamatan_names(s))
+        assert set(every) == {None, *kecs}
+        for kode in [None, *kecs]:
+            scope = Scope.everything() if kode is None else Scope(citywide=False, kecamatan_kode=kode)
+            one, got = dashboard(s, scope, NOW, limits), every[kode]
+            for key in ("persons", "encounters_month", "met_month", "returners_month", "open_cases",
+                        "overdue_cases", "per_month", "per_kecamatan"):
+                assert [tuple(r) for r in got[key]] == [tuple(r) for r in one[key]] \
+                    if isinstance(got[key], list) else got[key] == one[key], (kode, key)
+            assert sorted(got["per_jenis"]) == sorted(tuple(r) for r in one["per_jenis"]), kode
+            assert got["spm"]["groups"] == one["spm"]["groups"], kode
+            if len(one["hotspots"]) < 300:
+                assert sorted(got["hotspots"]) == sorted(one["hotspots"]), kode
+        assert every[K]["met_month"] == 2 and every[K]["overdue_cases"] == 2
