@@ -119,11 +119,11 @@ class PersonApi(SafePkApiMixin, IntakeApiMixin, ModelRestApi):
         encounter = data.pop("encounter", None)
         person_data = {k: data.get(k) for k in PERSON_DATA_KEYS + ["aliases", "tahun_lahir_perkiraan"]
                        if k in data}
-        from app.services.dedup import gate_new_person  # search before create (issue 3)
+        from app.services.dedup import queue_candidates, screen_new_person  # search before create (issue 3)
 
-        gate = gate_new_person(db.session, intake.coerce_dates(person_data), encounter
-                               if isinstance(encounter, dict) else None, current_scope(),
-                               data.get("confirm_new") is True)
+        gate, near = screen_new_person(db.session, intake.coerce_dates(person_data), encounter
+                                       if isinstance(encounter, dict) else None, current_scope(),
+                                       data.get("confirm_new") is True)
         if gate:
             return self.response(409, **gate)
         try:
@@ -133,6 +133,9 @@ class PersonApi(SafePkApiMixin, IntakeApiMixin, ModelRestApi):
         except intake.IntakeError as exc:
             db.session.rollback()
             return self.response_422(message=exc.errors)
+        if near:  # confirmed new despite near matches: queue them for review, like the intake screen
+            db.session.flush()
+            queue_candidates(db.session, result.person.id, near, "api")
         return self._commit(result.person, 201, result.warnings)
 
     def put_headless(self, pk):

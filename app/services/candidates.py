@@ -62,6 +62,14 @@ def _block_pairs(members: np.ndarray, order_key: np.ndarray, giant_block: int, w
     return (lo.astype(np.int64) << 32) | hi.astype(np.int64)
 
 
+def _unique(codes: np.ndarray) -> np.ndarray:
+    """Sorted unique values (sort-based; numpy's hash-based ``unique`` is ~8x slower here)."""
+    if len(codes) == 0:
+        return codes
+    codes = np.sort(codes, kind="stable" if len(codes) < 1000 else None)
+    return codes[np.concatenate(([True], codes[1:] != codes[:-1]))]
+
+
 def candidate_pairs(
     feats: Sequence[Features], max_block: int = 300, giant_block: int = 1500, window: int = 60
 ) -> tuple[np.ndarray, np.ndarray, frozenset[str]]:
@@ -80,9 +88,9 @@ def candidate_pairs(
         chunks.append(_block_pairs(np.asarray(members, dtype=np.int64), order_key, giant_block, window))
         pending += len(chunks[-1])
         if pending > 20_000_000:  # keep memory bounded: de-duplicate as we go
-            chunks = [np.unique(np.concatenate(chunks))]
+            chunks = [_unique(np.concatenate(chunks))]
             pending = len(chunks[0])
-    codes = np.unique(np.concatenate(chunks)) if chunks else np.zeros(0, dtype=np.int64)
+    codes = _unique(np.concatenate(chunks)) if chunks else np.zeros(0, dtype=np.int64)
     return (codes >> 32).astype(np.int64), (codes & 0xFFFFFFFF).astype(np.int64), common
 
 

@@ -565,21 +565,28 @@ def search_encounters(session, scope: Scope, *, kelurahan: str | None = None, ke
 
 def gate_new_person(session, person_data: dict, encounter_data: dict | None, scope: Scope,
                     confirm_new: bool) -> dict | None:
-    """Search-before-create for the API: None to go ahead, else a 409 body with candidates.
+    """Search-before-create for the API: None to go ahead, else a 409 body with candidates."""
+    return screen_new_person(session, person_data, encounter_data, scope, confirm_new)[0]
+
+
+def screen_new_person(session, person_data: dict, encounter_data: dict | None, scope: Scope,
+                      confirm_new: bool) -> tuple[dict | None, list[Candidate]]:
+    """Search-before-create: (409 body or None, near matches to queue once the person is created).
 
     A same-NIK match is left to the intake door, which refuses it (422); fuzzy
-    matches answer 409 with the candidates unless the client sends confirm_new.
+    matches answer 409 with the candidates unless the client sends confirm_new,
+    in which case they are returned for `queue_candidates` (like the intake screen).
     """
     data = dict(person_data)
     if encounter_data and encounter_data.get("kelurahan_kode"):
         data.setdefault("kelurahan_kode", encounter_data["kelurahan_kode"])
     found = find_candidates(session, data, scope)
     if any(c.decisive for c in found):
-        return None  # intake refuses a second person with the same NIK (422 naming the existing one)
+        return None, []  # intake refuses a second person with the same NIK (422 naming the existing one)
     if found and not confirm_new:
         return {"message": "Ada data yang mirip. Periksa kandidat; kirim ulang dengan \"confirm_new\": true "
-                           "jika memang orang baru.", "candidates": [c.as_dict() for c in found]}
-    return None
+                           "jika memang orang baru.", "candidates": [c.as_dict() for c in found]}, []
+    return None, found
 
 
 def queue_candidates(session, person_id: int, candidates, source: str) -> int:

@@ -122,3 +122,8 @@ def test_api_post_returns_candidates_unless_confirmed(app, make_person, session_
     r = app.test_client().post("/api/v1/person/", json={"nama": f"Sudarsono {tag}", "confirm_new": True},
                                headers=h)
     assert r.status_code == 201
+    new_id = r.get_json()["id"]
+    with session_ctx() as s:  # the confirmed-new person and its near match wait in the review queue
+        pair = s.scalar(select(CandidatePair).where(CandidatePair.person_a_id == min(pid, new_id),
+                                                    CandidatePair.person_b_id == max(pid, new_id)))
+        assert pair is not None and pair.status == "baru" and pair.source == "api"
