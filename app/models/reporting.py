@@ -3,11 +3,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import DateTime, Float, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import (
+    DateTime, Float, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, deferred, mapped_column
 
 from app.extensions import db
 from app.models.base import AuditedMixin, TimestampMixin, now_local
+from app.models.registry import Encounter
 
 
 class ReportArchive(db.Model):
@@ -58,3 +61,9 @@ class DashboardCache(db.Model):
     scope_key: Mapped[str] = mapped_column(String(40), primary_key=True)
     computed_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False)
     payload: Mapped[str] = mapped_column(Text, nullable=False)  # JSON
+
+
+# Covering index of the monthly report/dashboard scans (migration e2_report_indexes); declared
+# here, next to the reports that need it, and attached to the encounter table.
+Index("ix_encounter_report", Encounter.waktu, Encounter.is_archived, Encounter.person_id,
+      Encounter.sumber, Encounter.kecamatan_kode, Encounter.kelurahan_kode)
