@@ -319,3 +319,16 @@ def register(appbuilder) -> None:
     appbuilder.add_view(ReviewView, "Duplicate Review", label=_l("Tinjauan Data Ganda"), icon="fa-clone", **cat)
     appbuilder.add_view(ImportView, "Field Data Import", label=_l("Impor Data Lapangan"), icon="fa-upload", **cat)
     appbuilder.add_view(RepeatsView, "Frequently Met", label=_l("Sering Terjaring"), icon="fa-repeat", **cat)
+    from flask import current_app
+
+    current_app.jinja_env.globals["returner_reason"] = returner_reason
+
+
+def returner_reason(person_id) -> str | None:
+    """Why a person counts as a returner (`dedup.returners`), for the person page badge."""
+    from app.services import dedup
+
+    try:
+        return dedup.returners(db.session, [int(person_id)]).get(int(person_id))
+    except (TypeError, ValueError):
+        return None

@@ -104,6 +104,9 @@ def test_decide_and_repeats(login, make_person, session_ctx):
     html = op.get(f"/repeats/encounters/?lokasi=terminal {tag.lower()}").get_data(as_text=True)
     assert f"Tarjo {tag}" in html
     assert login("pilar.jatiasih").get(f"/repeats/encounters/?lokasi=terminal {tag.lower()}").status_code == 403
+    html = op.get(f"/personview/show/{a}").get_data(as_text=True)  # returner badge on the person page
+    assert 'id="returner-badge"' in html and "setelah bulan pertama" in html
+    assert 'id="returner-badge"' not in op.get(f"/personview/show/{b}").get_data(as_text=True)
 
 
 def test_api_post_returns_candidates_unless_confirmed(app, make_person, session_ctx):
