@@ -166,13 +166,13 @@ def rekap_ppks(session, period: Period, scope: Scope, kecamatan: str | None = No
             .group_by(mp.c.kec, jenis_key, mp.c.jk)):
         _add(matrix, (kec, jenis), jk, n)
         _add(by_jenis, jenis, jk, n)
-    ep = aliased(Person)
+    ep = aliased(Person)  # the met-persons table already holds exactly the valid survivors
     by_source = {s: {"encounters": e, "persons": p} for s, e, p in session.execute(
-        select(Encounter.sumber, func.count(Encounter.id), func.count(distinct(Person.id)))
+        select(Encounter.sumber, func.count(Encounter.id), func.count(distinct(mp.c.pid)))
         .select_from(Encounter).join(ep, ep.id == Encounter.person_id)
-        .join(Person, Person.id == survivor_id(ep))
+        .join(mp, mp.c.pid == survivor_id(ep))
         .where(Encounter.is_archived.is_(False), Encounter.waktu >= period.start,
-               Encounter.waktu < period.end, person_filter(scope, kecamatan))
+               Encounter.waktu < period.end)
         .group_by(Encounter.sumber)).all()}
     mp.drop(session.connection())
     return {
