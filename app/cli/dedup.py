@@ -78,8 +78,32 @@ def rebuild_keys():
     click.echo(f"Kunci {n} orang dibangun ulang.")
 
 
+@dedup.command("train")
+@click.option("--max-records", default=200_000, show_default=True, help="Batas jumlah orang untuk pelatihan EM.")
+@click.option("--out", default=None, type=click.Path(dir_okay=False),
+              help="Berkas model (bawaan: instance/match_model.json, dipakai otomatis bila ada).")
+@with_appcontext
+def train_cmd(max_records, out):
+    """Latih model pencocokan dari registri (EM) dan keputusan peninjau (sama/berbeda)."""
+    from app.services import dedup as svc
+
+    trained, n, labelled = svc.train(db.session, max_records=max_records, log=click.echo)
+    path = out or svc.MODEL_PATH
+    trained.save(path)
+    click.echo(f"Model dilatih dari {n} orang dan {labelled} keputusan peninjau; disimpan di {path}.")
+
+
+def model_path(app):
+    """Where the trained model lives: MATCH_MODEL_PATH or <instance>/match_model.json."""
+    from pathlib import Path
+
+    return app.config.get("MATCH_MODEL_PATH") or str(Path(app.instance_path) / "match_model.json")
+
+
 def register(app) -> None:
+    from app.services import dedup as svc
     from app.services import identity_keys
 
     identity_keys.install()
+    svc.MODEL_PATH = model_path(app)
     app.cli.add_command(dedup)

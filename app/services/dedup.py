@@ -21,9 +21,54 @@ from app.services.scope import Scope, person_clause
 MAX_CANDIDATES = 400  # persons scored per real-time check (smallest blocks first)
 
 
+MODEL_PATH = None  # set at app start: <instance>/match_model.json (written by `flask dedup train`)
+_loaded: dict = {}
+
+
 def model() -> MatchModel:
-    """The matching model used by every path (the shipped default)."""
+    """The matching model used by every path: the trained one in MODEL_PATH when present, else the default."""
+    from pathlib import Path
+
+    path = Path(MODEL_PATH) if MODEL_PATH else None
+    if path is not None and path.is_file():
+        stamp = (str(path), path.stat().st_mtime_ns)
+        if _loaded.get("stamp") != stamp:
+            _loaded.update(stamp=stamp, model=MatchModel.load(path))
+        return _loaded["model"]
     return MatchModel.default()
+
+
+def train(session, max_records: int = 200_000, max_pairs: int = 300_000, seed: int = 0, log=None):
+    """Learn from the registry (EM on blocked pairs) and from reviewers' decisions.
+
+    Returns (model, records used, decided pairs used). The caller saves it to MODEL_PATH.
+    """
+    import random
+
+    from app.services.candidates import candidate_pairs, prepare
+    from app.services.matching import train_em, update_from_decisions
+
+    say = log or (lambda msg: None)
+    records = []
+    for rec in iter_records(session):
+        records.append(rec)
+        if len(records) >= max_records:
+            break
+    ia, ib, _ = candidate_pairs(prepare(records))
+    pairs = list(zip(ia.tolist(), ib.tolist()))
+    if len(pairs) > max_pairs:
+        pairs = random.Random(seed).sample(pairs, max_pairs)
+    say(f"EM on {len(records)} records, {len(pairs)} candidate pairs")
+    trained = train_em(records, [(records[i].id, records[j].id) for i, j in pairs], model=MatchModel.default(),
+                       seed=seed)
+    decided = session.execute(select(CandidatePair.person_a_id, CandidatePair.person_b_id, CandidatePair.status)
+                              .where(CandidatePair.status.in_(("sama", "berbeda")))).all()
+    recs = load_records(session, {x for a, b, _ in decided for x in (a, b)})
+    labelled = [(recs[a], recs[b], status == "sama") for a, b, status in decided if a in recs and b in recs]
+    if labelled:
+        trained = update_from_decisions(trained, labelled)
+    say(f"{len(labelled)} reviewer decisions blended in")
+    return trained, len(records), len(labelled)
 
 
 # ----------------------------------------------------------------- records
