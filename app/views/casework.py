@@ -17,7 +17,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.extensions import db
-from app.models import Case, Encounter, JenisLayanan, Lembaga, Person
+from app.models import AidApplication, Case, Encounter, JenisLayanan, Lembaga, Person
 from app.security import current_scope
 from app.services import aid as aid_svc
 from app.services import casework, casework_docs, spm, workflow
@@ -208,6 +208,10 @@ class CaseworkView(BaseView):
             alasan=workflow.ALASAN_TERMINASI, action_labels=ACTION_LABELS, workers=workers,
             worker_name=workers_all.get(case.assigned_worker_id),
             can_add_aid=can("can_add", "AidView"),
+            aids=db.session.execute(select(AidApplication).where(AidApplication.case_id == case.id)
+                                    .order_by(AidApplication.id).limit(20)).scalars().all()
+            if can("can_list", "AidView") else [], aid_types=aid_svc.AID_TYPES,
+            aid_statuses=aid_svc.AID_STATUS,
             layanan=db.session.execute(select(JenisLayanan).where(JenisLayanan.aktif.is_(True))
                                        .order_by(JenisLayanan.spm_group, JenisLayanan.urutan)).scalars().all(),
             lembaga=db.session.execute(select(Lembaga).where(Lembaga.aktif.is_(True))
@@ -318,7 +322,6 @@ class CaseworkView(BaseView):
 
 def register(appbuilder) -> None:
     from app.api.casework import CaseApi
-    from app.models import AidApplication
     from app.services.merge import register_child_table
 
     # a merge moves the tombstone's cases and aid applications to the survivor; unmerge restores them

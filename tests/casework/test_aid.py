@@ -146,3 +146,14 @@ def test_menu_counts_and_reassign(login, build_case, session_ctx, uid):
         assert case.assigned_worker_id == uid("peksos")
         assert case.transitions[-1].action == "tugaskan"
     assert f"/kasus/{case_id}\"" in peksos.get("/kasus/antrean/saya").get_data(as_text=True)
+    # an aid application for the person is linked to the open case and listed on the case page
+    from app.models import AidApplication
+    from app.services import aid as aid_svc
+
+    with session_ctx() as s:
+        aid = aid_svc.add_aid(s, s.get(Case, case_id).person_id, {"jenis": "bpnt"})
+        s.commit()
+        assert aid.case_id == case_id
+        aid_id = aid.id
+        assert s.get(AidApplication, aid_id).status == "diajukan"
+    assert f"PB-{aid_id:06d}" in peksos.get(f"/kasus/{case_id}").get_data(as_text=True)
