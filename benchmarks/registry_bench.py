@@ -64,7 +64,7 @@ def cases(pid: int) -> list[tuple[str, str, str, str]]:
     ]
 
 
-def run(url: str, repeat: int, warmup: int, only: str = "") -> list[dict]:
+def run(url: str, repeat: int, warmup: int, only: str = "", profile: bool = False) -> list[dict]:
     from sqlalchemy import event
 
     from app.extensions import db
@@ -99,6 +99,15 @@ def run(url: str, repeat: int, warmup: int, only: str = "") -> list[dict]:
         c = clients[user]
         for _ in range(warmup):
             assert c.get(path).status_code == 200, path
+        if profile:  # where the time goes: cProfile over the repeated requests
+            import cProfile
+            import pstats
+
+            prof = cProfile.Profile()
+            prof.runcall(lambda: [c.get(path) for _ in range(repeat)])
+            print(f"\n## {label}")
+            pstats.Stats(prof).sort_stats("cumulative").print_stats(40)
+            continue
         times, cpu, sql = [], [], []
         for _ in range(repeat):
             counter["n"], counter["sql"] = 0, 0.0
@@ -122,8 +131,12 @@ def main(argv=None) -> None:
     ap.add_argument("--repeat", type=int, default=30)
     ap.add_argument("--warmup", type=int, default=3)
     ap.add_argument("--only", default="", help="run only cases whose label contains this")
+    ap.add_argument("--profile", action="store_true",
+                    help="print a cProfile of each case instead of timings")
     args = ap.parse_args(argv)
-    results = run(args.db, args.repeat, args.warmup, args.only)
+    results = run(args.db, args.repeat, args.warmup, args.only, args.profile)
+    if args.profile:
+        return
     print(f"\n{args.db} ({args.repeat} requests each, after {args.warmup} warm-up)\n")
     print("| case | median ms | p95 ms | app CPU ms | SQL ms | SQL/request | target ms | ok |")
     print("|---|---:|---:|---:|---:|---:|---:|---|")
