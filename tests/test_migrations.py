@@ -7,8 +7,9 @@ from alembic.migration import MigrationContext
 from app.extensions import db
 
 # Objects the migrations create with raw SQL for search speed (FTS5 on SQLite,
-# pg_trgm indexes on PostgreSQL); they are not modelled on purpose.
-RAW_SQL_MARKERS = ("fts", "trgm", "_prefix")
+# pg_trgm indexes, the trigger-maintained person_search table and the partial
+# ix_person_scope_live index on PostgreSQL); they are not modelled on purpose.
+RAW_SQL_MARKERS = ("fts", "trgm", "_prefix", "person_search", "scope_live")
 
 
 def _is_raw_sql_object(diff) -> bool:
