@@ -136,6 +136,8 @@ def test_upload_screen_dry_run_commit_and_roles(login, session_ctx):
     data = (HEAD + f"{tag}-1,Karsiman {tag},,,L,,50,32.75.01.1001,02-11-2026,Pasar,patroli\n").encode()
     op = login("operator")
     assert op.get("/import/template").status_code == 200
+    page = op.get("/import/").get_data(as_text=True)  # processing state shown while the upload runs
+    assert 'id="import-progress"' in page and "Sedang memproses" in page
     r = op.post("/import/", data={"berkas": (io.BytesIO(data), "a.csv")}, content_type="multipart/form-data")
     assert r.status_code == 200 and "Hasil uji coba" in r.get_data(as_text=True)
     with session_ctx() as s:
