@@ -135,6 +135,8 @@ def _temp_persons(session, name: str, query, returner: bool = True) -> Table:
     t.drop(conn, checkfirst=True)
     t.create(conn)
     session.execute(insert(t).from_select([c.name for c in t.columns], select(query)))
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text(f"ANALYZE {name}"))  # temp tables get no autovacuum statistics
     return t
 
 
