@@ -737,11 +737,15 @@ def train_em(
     # comparison is the blocking variable, so it is ignored. A loose blocking set (1 % matches)
     # lets EM lock onto the wrong class, hence the tight subset.
     named = Counter({k: v for k, v in cand.items() if k[0] in (1, 2)})
+    if sum(named.values()) < _EM_MIN_PAIRS:  # too little to learn from: keep the base model's m and prior
+        return replace(base, trained_on=f"EM on {len(rec_list)} records: only {sum(named.values())} closely-named "
+                                        "pairs, base model kept")
     m1, lam1 = _em_session(named, base.m, u, 0.1, {"nama"}, max_iter)
     # Session 2: pairs with the same birth date (block_on(dob)); estimates the name's m with
     # birth and gender ignored.
     demo = Counter({k: v for k, v in _patterns(_demographic_pairs(rec_list, rng)).items() if k[3] == 1})
-    m2, _ = _em_session(demo, m1, u, 0.3, {"lahir", "jenis_kelamin"}, max_iter) if demo else (m1, 0.0)
+    enough = sum(demo.values()) >= _EM_MIN_PAIRS
+    m2, _ = _em_session(demo, m1, u, 0.3, {"lahir", "jenis_kelamin"}, max_iter) if enough else (m1, 0.0)
     lam = lam1 * sum(named.values()) / max(n_cand, 1)
     m = {c: (m2[c] if c == "nama" else m1[c]) for c in COMPARISONS}
     n = len(rec_list)
@@ -749,6 +753,9 @@ def train_em(
     freq, unseen = token_frequencies(rec_list)
     return replace(base, m=m, u=u, prior=prior, token_freq=freq, tf_unseen=unseen,
                    trained_on=f"EM on {n} records, {n_cand} candidate pairs")
+
+
+_EM_MIN_PAIRS = 20
 
 
 def _em_session(patterns, m, u, lam, ignore: set[str], max_iter: int):

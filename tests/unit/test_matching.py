@@ -179,3 +179,9 @@ def test_alias_with_most_evidence_is_used():
     b = rec(2, "Budi Ruhiyat", aliases=("Cemong",))
     alias_only = score_features(features(rec(1, "Cemong")), features(rec(2, "Cemong")), model)
     assert score_pair(a, b, model).score > alias_only.score
+
+
+def test_train_em_on_a_tiny_registry_keeps_the_base_model():
+    recs = [rec(i, n, jenis_kelamin="L") for i, n in enumerate(["Budi", "Agus", "Slamet", "Joko"])]
+    model = train_em(recs, [(0, 1), (2, 3)], MODEL)
+    assert model.m == MODEL.m and model.prior == MODEL.prior and model.trained_on.startswith("EM on")
