@@ -67,7 +67,7 @@ def supervised_model(records, pid: np.ndarray, seed: int) -> MatchModel:
     n = len(records)
     freq, unseen = token_frequencies(records)
     return replace(MatchModel.initial(), m=_normalise(counts, 0.5), u=_random_u(records, 50_000, random.Random(seed)),
-                   prior=n_true / (n * (n - 1) / 2), token_freq=freq, tf_unseen=unseen)
+                   prior=n_true / (n * (n - 1) / 2), token_freq=freq, tf_unseen=unseen, prior_records=n)
 
 
 def pick_thresholds(model: MatchModel, feats, pid, ia, ib) -> MatchModel:

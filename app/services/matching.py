@@ -183,6 +183,7 @@ class MatchModel:
     tf_unseen: float = 1e-4
     tf_clip: tuple[float, float] = (-8.0, 12.0)
     trained_on: str = ""
+    prior_records: int = 0  # registry size the prior was estimated on (0: unknown)
 
     def weight(self, comp: str, level: int) -> float:
         """log2(m/u) of a comparison level (0 for the null level)."""
@@ -200,8 +201,17 @@ class MatchModel:
         return math.log2(self.prior / (1.0 - self.prior))
 
     def with_token_frequencies(self, freq: Mapping[str, float], unseen: float | None = None) -> "MatchModel":
-        """Copy of the model using a registry's own token-frequency table."""
-        return replace(self, token_freq=dict(freq), tf_unseen=unseen if unseen is not None else self.tf_unseen)
+        """Copy of the model using a registry's own token-frequency table.
+
+        ``unseen`` is 1 / registry size (as :func:`token_frequencies` returns it); the prior is
+        rescaled to that size, since each record has about as many duplicates in a small
+        registry as in a large one, so P(two random records match) falls as 1 / n.
+        """
+        new = replace(self, token_freq=dict(freq), tf_unseen=unseen if unseen is not None else self.tf_unseen)
+        if unseen and self.prior_records > 1:
+            n = max(2.0, 1.0 / unseen)
+            new = replace(new, prior=min(0.5, self.prior * (self.prior_records - 1) / (n - 1)), prior_records=round(n))
+        return new
 
     def to_dict(self) -> dict:
         """JSON-ready dict."""
@@ -213,6 +223,7 @@ class MatchModel:
             "tf_unseen": self.tf_unseen,
             "tf_clip": list(self.tf_clip),
             "trained_on": self.trained_on,
+            "prior_records": self.prior_records,
             "levels": {c: list(COMPARISONS[c]) for c in COMPARISONS},
             "m": self.m,
             "u": self.u,
@@ -233,6 +244,7 @@ class MatchModel:
             tf_unseen=d.get("tf_unseen", 1e-4),
             tf_clip=tuple(d.get("tf_clip", (-8.0, 12.0))),
             trained_on=d.get("trained_on", ""),
+            prior_records=int(d.get("prior_records", 0)),
         )
 
     def save(self, path: str | Path) -> None:
@@ -751,7 +763,7 @@ def train_em(
     n = len(rec_list)
     prior = min(0.5, max(1e-9, lam * n_cand / max(n * (n - 1) / 2, 1.0)))
     freq, unseen = token_frequencies(rec_list)
-    return replace(base, m=m, u=u, prior=prior, token_freq=freq, tf_unseen=unseen,
+    return replace(base, m=m, u=u, prior=prior, token_freq=freq, tf_unseen=unseen, prior_records=n,
                    trained_on=f"EM on {n} records, {n_cand} candidate pairs")
 
 

@@ -185,3 +185,12 @@ def test_train_em_on_a_tiny_registry_keeps_the_base_model():
     recs = [rec(i, n, jenis_kelamin="L") for i, n in enumerate(["Budi", "Agus", "Slamet", "Joko"])]
     model = train_em(recs, [(0, 1), (2, 3)], MODEL)
     assert model.m == MODEL.m and model.prior == MODEL.prior and model.trained_on.startswith("EM on")
+
+
+def test_prior_follows_registry_size():
+    small = MODEL.with_token_frequencies({}, 1 / 1000)
+    large = MODEL.with_token_frequencies({}, 1 / 100_000)
+    assert MODEL.prior_records > 1 and small.prior > MODEL.prior > large.prior
+    assert abs(small.prior / large.prior - 99_999 / 999) < 1e-6
+    a, b = rec(1, "Sujono", jenis_kelamin="L"), rec(2, "Soedjono", jenis_kelamin="L")
+    assert score_pair(a, b, small).score > score_pair(a, b, large).score
