@@ -152,4 +152,6 @@ def rebuild_all(session, batch: int = 20000, progress=None) -> int:
         if progress:
             progress(len(rows))
     conn.execute(text("CREATE INDEX ix_match_key_key ON match_key (key)"))
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("ANALYZE match_key"))  # fresh statistics for the key lookups' plans
     return done
