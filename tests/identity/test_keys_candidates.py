@@ -59,3 +59,23 @@ def test_same_nik_is_decisive(make_person, session_ctx):
         found = dedup.find_candidates(s, {"nama": "Orang Lain Sekali", "nik": nik}, Scope.everything())
         assert found[0].person_id == pid and found[0].decisive and found[0].level == "pasti"
         assert "NIK sama" in found[0].reasons
+
+
+def test_rebuild_keys_cli_restores_the_key_table(app, make_person, session_ctx):
+    from sqlalchemy import delete
+
+    from app.services.identity_keys import key_record, keys_for
+
+    tag = letters()
+    pid = make_person(nama=f"Soedjono {tag}")
+    with session_ctx() as s:
+        expected = keys_for(key_record(s, [pid])[pid])
+        s.execute(delete(MatchKey).where(MatchKey.person_id == pid))
+        s.commit()
+        assert not _keys(s, pid)
+    r = app.test_cli_runner().invoke(args=["dedup", "rebuild-keys"])
+    assert r.exit_code == 0, r.output
+    with session_ctx() as s:
+        assert _keys(s, pid) == expected and "n:suyono" in expected
+        found = dedup.find_candidates(s, {"nama": f"Sujono {tag}"}, Scope.everything())
+        assert found and found[0].person_id == pid  # the rebuilt lookup index serves the real-time check
