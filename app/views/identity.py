@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.extensions import db
+from app.views.base import safe_pk
 from app.models import CandidatePair, MergeRecord, Person, Wilayah
 from app.security import current_scope
 from app.services import dedup, intake
@@ -52,11 +53,8 @@ def _date_arg(name):
 
 
 def _visible_person(pk) -> Person:
-    try:
-        pk = int(pk)
-    except (TypeError, ValueError):
-        abort(404)
-    person = db.session.scalar(select(Person).where(Person.id == pk, person_clause(current_scope())))
+    person = db.session.scalar(select(Person).where(Person.id == safe_pk(pk),
+                                                    person_clause(current_scope())))
     if person is None:
         abort(404)
     return person
