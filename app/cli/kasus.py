@@ -71,6 +71,7 @@ def demo(jumlah, if_empty):
         for step in steps[:stop]:
             if step == "asesmen":
                 casework.save_assessment(db.session, case, {"spm_group": "gepeng",
+                                                            "butuh_rehab_luar_panti": True,
                                                             "layanan_ids": gepeng}, pid)
             elif step == "setujui_rencana":
                 workflow.apply_transition(db.session, case, step, A,
@@ -81,6 +82,11 @@ def demo(jumlah, if_empty):
                     "alasan_terminasi": "tujuan_tercapai",
                     "ringkasan_terminasi": "Layanan dasar terpenuhi, kembali ke keluarga."},
                     actor_name="peksos")
+        if stop >= 5:  # services under way or done: the SPM figures have something to show
+            for layanan_id in gepeng[: 3 if stop == 6 else 2]:
+                casework.add_service(db.session, case, {"jenis_layanan_id": layanan_id,
+                                                        "tanggal": dt.date.today()}, pid,
+                                     actor_name="peksos")
         if i % 4 == 0:  # some cases waited too long, so the overdue queue is not empty
             case.state_since = case.state_since - dt.timedelta(days=30)
         done += 1
