@@ -32,6 +32,7 @@ __all__ = [
     "blocking_keys",
     "score_pair",
     "score_features",
+    "score_batch",
     "token_frequencies",
     "train_em",
     "update_from_decisions",
@@ -515,6 +516,22 @@ def score_features(
         res.levels = {c: COMPARISONS[c][lv] for c, lv in zip(_COMP_NAMES, levels)}
         res.reasons = _reasons(fa, fb, levels, d, tf_adj, place_names)
     return res
+
+
+def score_batch(feats: Sequence[Features], ia, ib, model: MatchModel):
+    """Scores of the pairs (feats[ia[k]], feats[ib[k]]) as a float numpy array.
+
+    Element-wise equal to ``score_features(feats[i], feats[j], model).score``;
+    the batch scan's entry point.
+    """
+    import numpy as np
+
+    ia = np.asarray(ia, dtype=np.int64)
+    ib = np.asarray(ib, dtype=np.int64)
+    out = np.empty(len(ia), dtype=np.float64)
+    for k, (i, j) in enumerate(zip(ia.tolist(), ib.tolist())):
+        out[k] = score_features(feats[i], feats[j], model, explain=False).score
+    return out
 
 
 def score_pair(

@@ -194,3 +194,28 @@ def test_prior_follows_registry_size():
     assert abs(small.prior / large.prior - 99_999 / 999) < 1e-6
     a, b = rec(1, "Sujono", jenis_kelamin="L"), rec(2, "Soedjono", jenis_kelamin="L")
     assert score_pair(a, b, small).score > score_pair(a, b, large).score
+
+
+def test_score_batch_equals_score_features():
+    """The batch API gives exactly the per-pair score (same pair, same score on both paths)."""
+    import numpy as np
+
+    from app.services.matching import score_batch
+
+    recs = [
+        rec(1, "Muhammad Soedjono", tahun_lahir=1970, jenis_kelamin="L"),
+        rec(2, "Moh. Sujono", tahun_lahir=1971, jenis_kelamin="L"),
+        rec(3, "Siti Aminah", aliases=("Iin",), tahun_lahir=1980, jenis_kelamin="P"),
+        rec(4, "Budi", tahun_lahir=1990, tahun_lahir_perkiraan=True),
+        rec(5, "Cemong", nik="3275011203900001"),
+        rec(6, "Budi Santoso", nik="3275011203900001", jenis_kelamin="L"),
+    ]
+    feats = [features(r) for r in recs]
+    model = MatchModel.default()
+    ia = np.array([i for i in range(len(recs)) for j in range(len(recs)) if i != j])
+    ib = np.array([j for i in range(len(recs)) for j in range(len(recs)) if i != j])
+    got = score_batch(feats, ia, ib, model)
+    want = [score_features(feats[i], feats[j], model).score for i, j in zip(ia, ib)]
+    assert got.dtype == np.float64 and len(got) == len(want)
+    assert got.tolist() == want
+    assert len(score_batch(feats, np.array([], dtype=int), np.array([], dtype=int), model)) == 0
