@@ -91,3 +91,68 @@ def test_form_edit_without_version_is_refused(login, make_person, session_ctx):
     assert r.status_code == 200 and "sudah diubah" in r.get_data(as_text=True)
     with session_ctx() as s:
         assert s.get(Person, pid).nama != "Tanpa Versi Form"
+
+
+def _concurrent_write_after_check(monkeypatch, app, view_cls, table: str, row_id: int, **values):
+    """Commit another user's change on a separate connection right after the form's
+    version check passed (the race window between check and UPDATE)."""
+    import sqlalchemy as sa
+
+    from app.extensions import db
+
+    original = view_cls.domain_validate
+
+    def racing(self, form, is_add):
+        errors = original(self, form, is_add)
+        sets = ", ".join(f"{k} = :{k}" for k in values)
+        with db.engine.begin() as conn:
+            conn.execute(sa.text(f"UPDATE {table} SET {sets}, version = version + 1 "
+                                 f"WHERE id = :id"), dict(values, id=row_id))
+        return errors
+
+    monkeypatch.setattr(view_cls, "domain_validate", racing)
+
+
+def test_person_save_racing_a_concurrent_save_is_refused(app, monkeypatch, login, make_person,
+                                                         session_ctx):
+    from app.models import Person
+    from app.views.registry import PersonView
+
+    pid = make_person()
+    c = login("operator")
+    v = _version(c.get(f"/personview/edit/{pid}").get_data(as_text=True))
+    other = unique_name("Lain")
+    _concurrent_write_after_check(monkeypatch, app, PersonView, "person", pid, nama=other)
+    r = c.post(f"/personview/edit/{pid}", data=person_form(unique_name("Kalah"), lock_version=v),
+               follow_redirects=True)
+    page = r.get_data(as_text=True)
+    assert r.status_code == 200 and STALE in page
+    for generic in ("Kesalahan Basis Data", "Database Error", "expected to update"):
+        assert generic not in page  # not FAB's generic error nor SQLAlchemy's message
+    with session_ctx() as s:
+        person = s.get(Person, pid)
+        assert person.nama == other and person.version == int(v) + 1
+
+
+def test_encounter_save_racing_a_concurrent_save_is_refused(app, monkeypatch, login, make_person,
+                                                            session_ctx):
+    from sqlalchemy import select
+
+    from app.models import Encounter
+    from app.views.registry import EncounterView
+
+    pid = make_person()
+    with session_ctx() as s:
+        eid = s.scalar(select(Encounter.id).where(Encounter.person_id == pid))
+    c = login("operator")
+    v = _version(c.get(f"/encounterview/edit/{eid}").get_data(as_text=True))
+    _concurrent_write_after_check(monkeypatch, app, EncounterView, "encounter", eid,
+                                  lokasi="Stasiun")
+    form = {"waktu": "2026-11-01 10:00:00", "kelurahan_kode": "32.75.01.1001",
+            "sumber": "patroli", "aktivitas": "", "hasil": "", "lokasi": "Pasar", "lock_version": v}
+    r = c.post(f"/encounterview/edit/{eid}", data=form, follow_redirects=True)
+    assert r.status_code == 200 and STALE in r.get_data(as_text=True)
+    assert "Kesalahan Basis Data" not in r.get_data(as_text=True)
+    with session_ctx() as s:
+        enc = s.get(Encounter, eid)
+        assert enc.lokasi == "Stasiun" and enc.version == int(v) + 1

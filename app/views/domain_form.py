@@ -6,13 +6,35 @@ user's input; validating here instead re-renders the form with field errors.
 from __future__ import annotations
 
 from flask import current_app, flash, g, request
+from flask_babel import gettext as _
+from sqlalchemy.orm.exc import StaleDataError
 from wtforms import HiddenField
 
+from app.extensions import db
 from app.services.photos import PhotoError, store_photo
 
 
+def stale_message() -> str:
+    return _("Data ini sudah diubah oleh pengguna lain sejak Anda membukanya. "
+             "Muat ulang halaman untuk melihat data terbaru.")
+
+
+class StaleEdit(Exception):
+    """Another save won the race between the version check and this one's UPDATE."""
+
+
 class DomainFormMixin:
-    """Subclasses implement `domain_validate(form, is_add) -> dict[field, message]`."""
+    """Subclasses implement `domain_validate(form, is_add) -> dict[field, message]`
+    and `domain_update(item)` (applied to the edited item before it is saved).
+
+    Optimistic locking: the form carries the version it was read at
+    (`lock_version`); `stale_version` refuses an old one during validation, and
+    the save itself is atomic: the model's `version_id_col` makes the UPDATE
+    `... WHERE version = <read>`, flushed in `pre_update`, so a concurrent save
+    that slipped in after the check matches no row (StaleDataError): rolled
+    back, nothing saved, the Indonesian message flashed instead of FAB's
+    generic database error.
+    """
 
     def _init_forms(self):
         super()._init_forms()
@@ -38,6 +60,17 @@ class DomainFormMixin:
 
         attrs["validate"] = validate
         return type(form_cls.__name__, (form_cls,), attrs)
+
+    def pre_update(self, item):
+        try:
+            self.domain_update(item)
+            db.session.flush()  # UPDATE ... WHERE version = :read, row locked until commit
+        except StaleDataError:
+            db.session.rollback()
+            raise StaleEdit(stale_message()) from None
+
+    def domain_update(self, item):
+        """Apply the domain side of an edit (subclasses)."""
 
     def stale_version(self, form, item) -> bool:
         """An edit must say which version it was based on; a missing one counts as stale."""

@@ -22,7 +22,7 @@ from app.security import current_scope
 from app.services import intake, scope as scope_rules
 from app.services import timeline as timeline_service
 from app.views.base import ArchiveRoutesMixin, CappedCountInterface, ClauseFilter, ScopedModelView
-from app.views.domain_form import DomainFormMixin
+from app.views.domain_form import DomainFormMixin, stale_message
 from app.views.lean_list import LeanListWidget
 from app.views.forms import encounter_fields, person_fields
 from app.views.labels import ENCOUNTER_LABELS, PERSON_LABELS, display_formatters
@@ -162,8 +162,7 @@ class PersonView(DomainFormMixin, ArchiveRoutesMixin, ScopedModelView):
         if not is_add:
             current = db.session.get(Person, person_id)
             if current is not None and self.stale_version(form, current):
-                return {"nama": str(_("Data ini sudah diubah oleh pengguna lain sejak Anda "
-                                      "membukanya. Muat ulang halaman untuk melihat data terbaru."))}
+                return {"nama": stale_message()}
         check = intake.validate_person(db.session, self._person_data(form), person_id=person_id)
         errors = dict(check.errors)
         if "nik" in errors and check.existing_person_id:
@@ -189,7 +188,7 @@ class PersonView(DomainFormMixin, ArchiveRoutesMixin, ScopedModelView):
         if g.first_encounter is not None:
             intake.add_encounter(db.session, item, g.first_encounter, scope=current_scope())
 
-    def pre_update(self, item):
+    def domain_update(self, item):  # saved atomically by DomainFormMixin.pre_update
         self._apply(item)
 
     def _apply(self, item):
@@ -341,8 +340,7 @@ class EncounterView(DomainFormMixin, ArchiveRoutesMixin, ScopedModelView):
         else:
             current = db.session.get(Encounter, int(form._id))
             if current is not None and self.stale_version(form, current):
-                return {"waktu": str(_("Data ini sudah diubah oleh pengguna lain sejak Anda "
-                                       "membukanya. Muat ulang halaman untuk melihat data terbaru."))}
+                return {"waktu": stale_message()}
         cleaned, enc_errors = intake.validate_encounter(db.session, data, scope=current_scope())
         errors.update(enc_errors)
         photo_error = None if errors else self.upload_error("photo_upload")
@@ -363,7 +361,7 @@ class EncounterView(DomainFormMixin, ArchiveRoutesMixin, ScopedModelView):
         item.person = g.encounter_person
         item.petugas_id = g.user.id
 
-    def pre_update(self, item):
+    def domain_update(self, item):  # saved atomically by DomainFormMixin.pre_update
         self._apply(item)
 
     def _get_add_widget(self, form, exclude_cols=None, widgets=None):
