@@ -7,10 +7,12 @@ finds "Sujono".  Every branch hits an index (migration b1_search_indexes):
   SQLite (its LIKE cannot use a B-tree), `LIKE 'x%'` on PostgreSQL
   (varchar_pattern_ops index);
 * contains ("memuat"), 3+ characters: the FTS5 trigram table
-  `person_name_fts` on SQLite (b1), the narrow `person_search` table with a
-  pg_trgm GIN index on PostgreSQL (b2: names and aliases in one scan, matches
-  rechecked on 60 MB instead of the wide person table); shorter queries fall
-  back to LIKE;
+  `person_name_fts` on SQLite (b1; shorter queries fall back to LIKE).
+  PostgreSQL: a one-word query matches the vocabulary of name words
+  (`person_search_vocab`, pg_trgm GIN) and maps the words to persons through
+  `person_search_token` (B-tree, index-only; b3); a query of several words
+  uses the trigram index of the narrow `person_search` table (b2: names and
+  aliases in one scan);
 * 6+ digits: NIK / No. KK prefix.
 
 The dialect-specific SQL is chosen at compile time, so `name_clause` needs no
@@ -30,6 +32,8 @@ CONTAINS, STARTS_WITH = "memuat", "awal"
 MIN_TRIGRAM = 3
 _fts = table("person_name_fts", column("name"), column("person_id"))
 _pg_search = table("person_search", column("person_id"), column("norm"))
+_pg_vocab = table("person_search_vocab", column("token"))
+_pg_token = table("person_search_token", column("token"), column("person_id"))
 
 
 def escape_like(text: str) -> str:
@@ -86,7 +90,12 @@ def _contains_default(element, compiler, **kw):
 @compiles(_Contains, "postgresql")
 def _contains_pg(element, compiler, **kw):
     pattern = "%" + escape_like(element.norm) + "%"
-    ids = select(_pg_search.c.person_id).where(_pg_search.c.norm.like(pattern, escape="\\"))
+    if " " in element.norm:  # spans words: trigram match of whole names (b2)
+        ids = select(_pg_search.c.person_id).where(_pg_search.c.norm.like(pattern, escape="\\"))
+    else:  # one word is in a name iff it is in one of its words (b3): match the small
+        # vocabulary, then its words' persons by an index-only scan, no heap recheck
+        words = select(_pg_vocab.c.token).where(_pg_vocab.c.token.like(pattern, escape="\\"))
+        ids = select(_pg_token.c.person_id).where(_pg_token.c.token.in_(words))
     return compiler.process(Person.id.in_(ids), **kw)
 
 

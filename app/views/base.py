@@ -16,7 +16,8 @@ from flask_appbuilder.security.decorators import has_access
 from flask_appbuilder.baseviews import expose
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, select, true
+from sqlalchemy.sql.elements import True_
 
 from app.extensions import db
 from app.services import archive as archive_service
@@ -35,6 +36,22 @@ class ClauseFilter(BaseFilter):
 
     def apply(self, query, value):
         return query.filter(value())
+
+
+class SearchFilter(ClauseFilter):
+    """A ClauseFilter of a search box: while it narrows the list, the list is
+    counted and paged from one computation of the match set (see
+    `CappedCountInterface.query`)."""
+
+    name = "search"
+    arg_name = "search"
+
+
+def _search_active(filters) -> bool:
+    for flt, value in zip(getattr(filters, "filters", ()), getattr(filters, "values", ())):
+        if isinstance(flt, SearchFilter) and not isinstance(value(), True_):
+            return True
+    return False
 
 
 class CappedCountInterface(SQLAInterface):
@@ -66,6 +83,42 @@ class CappedCountInterface(SQLAInterface):
             self._count_cache[key] = (now, value)
         return value
 
+
+    def query(self, filters=None, order_column="", order_direction="", page=None,
+              page_size=None, select_columns=None, outer_default_load=False):
+        """With an active search, count and page ids come from one statement.
+
+        FAB counts, then pages: the search (trigram / FTS match plus the scope
+        probe of every match) ran twice.  Here the capped match set is a CTE,
+        read once for its size and once for the page's ids (primary-key order
+        only); then the page's rows are loaded by id.
+        """
+        pk = self.obj.__mapper__.primary_key[0]
+        if not (page_size and order_column == pk.key and _search_active(filters)):
+            return super().query(filters, order_column, order_direction, page, page_size,
+                                 select_columns, outer_default_load)
+        inner = self._apply_inner_all(self.session.query(self.obj), filters,
+                                      select_columns=None, aliases_mapping={})
+        m = inner.with_entities(pk.label("id")).order_by(None).limit(COUNT_CAP + 1).cte("m")
+        size = select(func.count().label("n")).select_from(m).subquery("c")
+        order = m.c.id.desc() if order_direction == "desc" else m.c.id.asc()
+        ids = select(m.c.id).order_by(order).offset((page or 0) * page_size) \
+            .limit(page_size).subquery("p")
+        rows = self.session.execute(
+            select(size.c.n, ids.c.id).select_from(size.outerjoin(ids, true()))).all()
+        count = rows[0][0]
+        if count > COUNT_CAP:  # the capped set is not the top of the order: page normally
+            query = self.apply_all(self.session.query(self.obj), filters, order_column,
+                                   order_direction, page, page_size, select_columns,
+                                   outer_default_load)
+            return count, query.all()
+        page_ids = [r[1] for r in rows if r[1] is not None]
+        if not page_ids:
+            return count, []
+        query = self.apply_all(self.session.query(self.obj).filter(pk.in_(page_ids)), None,
+                               order_column, order_direction, None, None, select_columns,
+                               outer_default_load)
+        return count, query.all()
 
     def apply_pagination(self, query, page, page_size):
         """Deep pages as a deferred join: find the page's ids on an index, then load 25 rows.

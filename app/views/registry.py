@@ -21,7 +21,9 @@ from app.models import Encounter, Person, PilarSosial
 from app.security import current_scope
 from app.services import intake, scope as scope_rules
 from app.services import timeline as timeline_service
-from app.views.base import ArchiveRoutesMixin, CappedCountInterface, ClauseFilter, ScopedModelView
+from app.views.base import (
+    ArchiveRoutesMixin, CappedCountInterface, ClauseFilter, ScopedModelView, SearchFilter,
+)
 from app.views.domain_form import DomainFormMixin, stale_message
 from app.views.lean_list import LeanListWidget
 from app.views.forms import encounter_fields, person_fields
@@ -79,7 +81,7 @@ class PersonView(DomainFormMixin, ArchiveRoutesMixin, ScopedModelView):
     """Daftar PPKS: the registry's main screen."""
 
     datamodel = CappedCountInterface(Person)
-    base_filters = [["id", ClauseFilter, _person_scope], ["nama", ClauseFilter, _quick_search]]
+    base_filters = [["id", ClauseFilter, _person_scope], ["nama", SearchFilter, _quick_search]]
     base_permissions = ["can_list", "can_show", "can_add", "can_edit", "can_archive"]
     list_title = _l("Daftar PPKS")
     show_title = _l("Data PPKS")
