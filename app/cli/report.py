@@ -1,5 +1,6 @@
 """`flask report spm|rekap --period YYYY-MM [--kecamatan KODE] --format pdf|xlsx --out FILE`,
-`flask report refresh-dashboard` (warm the dashboard cache, e.g. every minute from cron)."""
+`flask report refresh-dashboard` (warm the dashboard cache, e.g. every minute from cron),
+`flask report rebuild-summary` (recompute the report summary tables after bulk SQL writes)."""
 from __future__ import annotations
 
 import click
@@ -59,6 +60,20 @@ def refresh_dashboard():
     keys = dashboard_cache.refresh_all(db.session, now_local(),
                                        current_app.config.get("KASUS_BATAS_HARI") or None)
     click.echo(f"{len(keys)} cakupan dasbor diperbarui")
+
+
+@report.command("rebuild-summary")
+def rebuild_summary():
+    """Hitung ulang tabel ringkasan laporan (setelah muat massal / SQL langsung)."""
+    import time
+
+    from app.services import report_summary
+
+    t0 = time.perf_counter()
+    counts = report_summary.rebuild(db.session.connection())
+    db.session.commit()
+    click.echo(", ".join(f"{k}: {v}" for k, v in counts.items())
+               + f" ({time.perf_counter() - t0:.1f} s)")
 
 
 def register(app) -> None:

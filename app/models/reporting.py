@@ -67,3 +67,73 @@ class DashboardCache(db.Model):
 # here, next to the reports that need it, and attached to the encounter table.
 Index("ix_encounter_report", Encounter.waktu, Encounter.is_archived, Encounter.person_id,
       Encounter.sumber, Encounter.kecamatan_kode, Encounter.kelurahan_kode)
+
+
+# ----------------------------------------------------------------- report summary (derived)
+# Derived tables kept by `services/report_summary.py` on every write (session listener, merge
+# hook) and rebuilt set-wise by `flask report rebuild-summary`.  Not records about people:
+# a rebuild deletes and re-inserts them.  Area codes are stored as "-" when unknown.
+
+class SummaryPerson(db.Model):
+    """One row per live person (not archived, not merged away): area, gender."""
+
+    __tablename__ = "summary_person"
+    pid: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    kec: Mapped[str] = mapped_column(String(13), nullable=False)
+    kel: Mapped[str] = mapped_column(String(13), nullable=False)
+    jk: Mapped[str] = mapped_column(String(1), nullable=False)
+
+
+class SummaryPersonJenis(db.Model):
+    """The PPKS types of a live person as last counted (mirror of person_ppks)."""
+
+    __tablename__ = "summary_person_jenis"
+    pid: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    jenis: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+
+
+class SummaryPersonMonth(db.Model):
+    """A live person met (a non-archived encounter of it or of a record merged into it) in a
+    month `ym` (= year * 100 + month); `ret` = met in an earlier month, `first` = the first
+    month met in that year."""
+
+    __tablename__ = "summary_person_month"
+    pid: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    ym: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    ret: Mapped[int] = mapped_column(Integer, nullable=False)
+    first: Mapped[int] = mapped_column(Integer, nullable=False)
+
+
+class SummaryCount(db.Model):
+    """Unique-person counters per month, person area, gender and PPKS type.
+
+    `jenis` 0 counts every person once, -1 persons without a type, otherwise a jenis_ppks id.
+    `ym` 0 holds the registry (live persons: `n_met`); otherwise persons met in the month
+    (`n_met`), of them returners (`n_ret`) and persons met for the first time that year
+    (`n_first`: summed over January..M it gives the year's unique persons)."""
+
+    __tablename__ = "summary_count"
+    ym: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    kec: Mapped[str] = mapped_column(String(13), primary_key=True)
+    kel: Mapped[str] = mapped_column(String(13), primary_key=True)
+    jk: Mapped[str] = mapped_column(String(1), primary_key=True)
+    jenis: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    n_met: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    n_ret: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    n_first: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+
+
+class SummaryEncounter(db.Model):
+    """Non-archived encounters per month and encounter area (where they happened)."""
+
+    __tablename__ = "summary_encounter"
+    ym: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    kec: Mapped[str] = mapped_column(String(13), primary_key=True)
+    kel: Mapped[str] = mapped_column(String(13), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+
+
+# Dashboard hotspots: an index-only range scan of the geo-tagged encounters of the last 90 days.
+Index("ix_encounter_geo", Encounter.waktu, Encounter.is_archived, Encounter.kecamatan_kode,
+      Encounter.kelurahan_kode, Encounter.latitude, Encounter.longitude,
+      sqlite_where=Encounter.latitude.isnot(None), postgresql_where=Encounter.latitude.isnot(None))

@@ -20,7 +20,7 @@ from sqlalchemy import Date, DateTime, delete, insert, select, update
 
 from app.models import CandidatePair, Encounter, MergeRecord, Person, PersonAlias, person_ppks
 from app.models.base import now_local
-from app.services import audit
+from app.services import audit, report_summary
 from app.services.dedup import ordered
 from app.services.identity_keys import refresh_keys
 from app.services.names import normalize_name
@@ -156,6 +156,7 @@ def merge_persons(session, survivor_id: int, merged_id: int, *, scope: Scope,
     _mark_pair(session, survivor_id, merged_id, "sama", user_id, note)
     session.flush()
     refresh_keys(conn, (survivor_id, merged_id))
+    report_summary.refresh_persons(conn, (survivor_id, merged_id))
     moved = {k: v for k, v in snap["merged"]["children"].items() if v}
     audit.record(session, "merge", "person", survivor_id,
                  {"merged_id": [None, merged_id], "moved": [None, moved]}, note=note)
@@ -256,6 +257,7 @@ def unmerge(session, merge_id: int, *, scope: Scope, user_id: int | None = None,
                note or "Penggabungan dibatalkan")
     session.flush()
     refresh_keys(conn, (rec.survivor_id, rec.merged_id))
+    report_summary.refresh_persons(conn, (rec.survivor_id, rec.merged_id))
     for pid in (rec.survivor_id, rec.merged_id):
         audit.record(session, "unmerge", "person", pid, {"merge_record": [None, rec.id]}, note=note)
     session.flush()

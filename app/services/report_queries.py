@@ -13,14 +13,11 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import (
-    Column, Integer, MetaData, Numeric, String, Table, and_, case, cast, distinct, exists, func,
-    insert, literal, literal_column, select, text,
-)
+from sqlalchemy import Numeric, and_, case, cast, distinct, func, literal, literal_column, select, text
 from sqlalchemy.orm import aliased
 
-from app.models import Encounter, JenisPPKS, Person, Wilayah, person_ppks
-from app.services.scope import Scope, person_clause
+from app.models import Encounter, JenisPPKS, Person, Wilayah
+from app.services.scope import Scope, area_clause, person_clause
 
 UNSET = "-"  # placeholder key for "no PPKS type recorded"
 
@@ -82,22 +79,6 @@ def met_subquery(start: dt.datetime, end: dt.datetime):
             .distinct().subquery("met"))
 
 
-def met_before(start: dt.datetime):
-    """The surviving `Person` (or a record merged into it) had an encounter before `start`.
-
-    Index-friendly: an EXISTS on (person_id, waktu) for the survivor itself, and the
-    (small) set of tombstones with earlier encounters; never a join on a COALESCE.
-    """
-    tomb = aliased(Person)
-    own = exists().where(Encounter.person_id == Person.id, Encounter.waktu < start,
-                         Encounter.is_archived.is_(False))
-    merged = Person.id.in_(
-        select(tomb.merged_into_id).join(Encounter, Encounter.person_id == tomb.id)
-        .where(tomb.merged_into_id > 0, Encounter.waktu < start,
-               Encounter.is_archived.is_(False)))
-    return own | merged
-
-
 def person_filter(scope: Scope, kecamatan: str | None):
     """Conditions on the surviving `Person`: scope, not archived/merged, kecamatan."""
     cond = person_clause(scope)
@@ -106,77 +87,76 @@ def person_filter(scope: Scope, kecamatan: str | None):
     return cond
 
 
-def met_persons(period: Period, scope: Scope, kecamatan: str | None, returner: bool = True,
-                start: dt.datetime | None = None):
-    """One row per surviving person met in the month (from `start`, e.g. 1 January, when
-    given): pid, kec, jk[, ret (1 = met before the month)]."""
-    met = met_subquery(start or period.start, period.end)
-    cols = [Person.id.label("pid"), func.coalesce(Person.kecamatan_kode, literal(UNSET)).label("kec"),
-            Person.jenis_kelamin.label("jk")]
-    if returner:
-        cols.append(case((met_before(period.start), 1), else_=0).label("ret"))
-    return (select(*cols).select_from(met).join(Person, Person.id == met.c.pid)
-            .where(person_filter(scope, kecamatan)).subquery("mp"))
-
-
 def _add(d: dict, key, g, n: int) -> None:
     row = d.setdefault(key, {"L": 0, "P": 0, "U": 0, "J": 0})
     row[g if g in ("L", "P") else "U"] += n
     row["J"] += n
 
 
-def _temp_persons(session, name: str, query, returner: bool = True) -> Table:
-    """Materialise a `met_persons` select (pid, kec, jk[, ret]) once into a per-connection
-    temporary table (SQL only), so several aggregates do not recompute the unique-person set."""
-    cols = [Column("pid", Integer, primary_key=True), Column("kec", String(13)), Column("jk", String(1))]
-    t = Table(name, MetaData(), *cols, *([Column("ret", Integer)] if returner else []),
-              prefixes=["TEMPORARY"])
-    conn = session.connection()
-    t.drop(conn, checkfirst=True)
-    t.create(conn)
-    session.execute(insert(t).from_select([c.name for c in t.columns], select(query)))
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text(f"ANALYZE {name}"))  # temp tables get no autovacuum statistics
-    return t
+def _summary_counts(period_ym, scope: Scope, kecamatan: str | None, ym_from: int | None = None):
+    """Select on `summary_count` for one month (or months `ym_from`..`period_ym`) in the
+    person-area scope, optionally one kecamatan."""
+    from app.models.reporting import SummaryCount as C
+
+    cond = [area_clause(scope, C.kec, C.kel),
+            C.ym == period_ym if ym_from is None else C.ym.between(ym_from, period_ym)]
+    if kecamatan:
+        cond.append(C.kec == kecamatan)
+    return C, and_(*cond)
+
+
+def jenis_names(session) -> dict[int, str]:
+    """jenis id -> name; -1 (no type recorded) -> UNSET."""
+    names = dict(session.execute(select(JenisPPKS.id, JenisPPKS.nama)).all())
+    return {**names, -1: UNSET}
 
 
 def rekap_ppks(session, period: Period, scope: Scope, kecamatan: str | None = None) -> dict:
     """Figures of the PPKS recap for one month (see module docstring for the rule).
 
-    The met persons are materialised once (one row per unique surviving person: kecamatan,
-    gender, returner flag) in a temporary table; then two small aggregates: by kecamatan x
-    gender, and the same x PPKS type (a person's types are distinct, so summing over
-    kecamatan stays unique per type).  Encounters by source are a third query.
+    The unique met persons per kecamatan x gender (and returners) and per PPKS type come from
+    the report summary (`report_summary`: one counter row per month, person area, gender and
+    type, kept on every write); encounters and persons by source are a query over the
+    month's encounters joined to the summary's person-months.
     """
+    from app.models.reporting import SummaryPerson as SP, SummaryPersonMonth as SM
+
     no_jit(session)
-    mp = _temp_persons(session, "tmp_rekap_met", met_persons(period, scope, kecamatan))
+    ym = period.year * 100 + period.month
+    C, cond = _summary_counts(ym, scope, kecamatan)
     by_kecamatan: dict = {}
     total = {"L": 0, "P": 0, "U": 0, "J": 0}
     returners = 0
     for kec, jk, n, ret in session.execute(
-            select(mp.c.kec, mp.c.jk, func.count(), func.sum(mp.c.ret)).group_by(mp.c.kec, mp.c.jk)):
-        _add(by_kecamatan, kec, jk, n)
-        _add({"t": total}, "t", jk, n)
+            select(C.kec, C.jk, func.sum(C.n_met), func.sum(C.n_ret))
+            .where(cond, C.jenis == 0).group_by(C.kec, C.jk)):
+        if not n:
+            continue
+        _add(by_kecamatan, kec, jk, int(n))
+        _add({"t": total}, "t", jk, int(n))
         returners += int(ret or 0)
-    jenis_key = func.coalesce(JenisPPKS.nama, literal(UNSET))
+    names = jenis_names(session)
     matrix: dict = {}
     by_jenis: dict = {}
     for kec, jenis, jk, n in session.execute(
-            select(mp.c.kec, jenis_key, mp.c.jk, func.count())
-            .select_from(mp).outerjoin(person_ppks, person_ppks.c.person_id == mp.c.pid)
-            .outerjoin(JenisPPKS, JenisPPKS.id == person_ppks.c.jenis_ppks_id)
-            .group_by(mp.c.kec, jenis_key, mp.c.jk)):
-        _add(matrix, (kec, jenis), jk, n)
-        _add(by_jenis, jenis, jk, n)
-    ep = aliased(Person)  # the met-persons table already holds exactly the valid survivors
+            select(C.kec, C.jenis, C.jk, func.sum(C.n_met))
+            .where(cond, C.jenis != 0).group_by(C.kec, C.jenis, C.jk)):
+        if not n:
+            continue
+        _add(matrix, (kec, names.get(jenis, UNSET)), jk, int(n))
+        _add(by_jenis, names.get(jenis, UNSET), jk, int(n))
+    ep = aliased(Person)
+    area = area_clause(scope, SP.kec, SP.kel)
+    if kecamatan:
+        area = and_(area, SP.kec == kecamatan)
     by_source = {s: {"encounters": e, "persons": p} for s, e, p in session.execute(
-        select(Encounter.sumber, func.count(Encounter.id), func.count(distinct(mp.c.pid)))
+        select(Encounter.sumber, func.count(Encounter.id), func.count(distinct(SM.pid)))
         .select_from(Encounter).join(ep, ep.id == Encounter.person_id)
-        .join(mp, mp.c.pid == survivor_id(ep))
-        .where(Encounter.is_archived.is_(False), Encounter.waktu >= period.start,
+        .join(SM, and_(SM.pid == survivor_id(ep), SM.ym == ym))
+        .join(SP, SP.pid == SM.pid)
+        .where(area, Encounter.is_archived.is_(False), Encounter.waktu >= period.start,
                Encounter.waktu < period.end)
         .group_by(Encounter.sumber)).all()}
-    mp.drop(session.connection())
     return {
         "by_jenis": by_jenis, "by_kecamatan": by_kecamatan, "matrix": matrix,
         "total": total, "returners": returners,
@@ -288,47 +268,51 @@ def overdue_cases(session, scope: Scope, now: dt.datetime, limits: dict | None =
 
 
 def dashboard(session, scope: Scope, now: dt.datetime, limits: dict | None = None) -> dict:
-    """Dashboard figures, all SQL aggregates within the user's scope (uncached; the page
-    reads them through `dashboard_cache`).  Open/overdue cases follow the casework
-    queues (`casework.case_clause`, `overdue_cases`)."""
+    """Dashboard figures, all SQL aggregates within the user's scope (the page reads them
+    through `dashboard_cache`).  Person and encounter counts come from the report summary
+    (`report_summary`, kept on every write); open/overdue cases follow the casework queues
+    (`casework.case_clause`, `overdue_cases`); hotspots are an index-only range scan."""
     from app.models.casework import Case
+    from app.models.reporting import SummaryEncounter as E
     from app.services.casework import case_clause
     from app.services.scope import encounter_clause
     from app.services.workflow import OPEN_STATES
 
     no_jit(session)
     month = Period(now.year, now.month)
-    persons = session.scalar(select(func.count()).select_from(Person).where(person_clause(scope)))
-    enc_month = session.scalar(select(func.count(Encounter.id)).where(
-        encounter_clause(scope), Encounter.waktu >= month.start, Encounter.waktu < month.end))
-    mp = met_persons(month, scope, None)
-    met_month, returners = session.execute(select(func.count(), func.sum(mp.c.ret))).one()
+    ym = now.year * 100 + now.month
+    C, cond = _summary_counts(0, scope, None)
+    persons = session.scalar(select(func.sum(C.n_met)).where(cond, C.jenis == 0))
+    C, cond = _summary_counts(ym, scope, None)
+    met_month, returners = session.execute(
+        select(func.sum(C.n_met), func.sum(C.n_ret)).where(cond, C.jenis == 0)).one()
     open_cases = session.scalar(select(func.count(Case.id)).where(
         case_clause(scope), Case.state.in_(sorted(OPEN_STATES))))
     overdue = overdue_cases(session, scope, now, limits)
     spm = spm_report(session, month, scope, groups_only=True)
 
-    y_start = dt.datetime(now.year - 1, now.month, 1)  # 12 months back (incl. this one)
-    yr, mo = func.extract("year", Encounter.waktu), func.extract("month", Encounter.waktu)
-    per_month = [(int(y), int(m), n) for y, m, n in session.execute(
-        select(yr, mo, func.count(Encounter.id)).where(
-            encounter_clause(scope), Encounter.waktu >= y_start, Encounter.waktu < month.end)
-        .group_by(yr, mo).order_by(yr, mo)).all()]
-    year = _temp_persons(session, "tmp_dash_year",
-                         met_persons(month, scope, None, returner=False, start=month.year_start),
-                         returner=False)
-    jenis_key = func.coalesce(JenisPPKS.nama, literal(UNSET))
-    per_jenis = session.execute(
-        select(jenis_key, func.count()).select_from(year)
-        .outerjoin(person_ppks, person_ppks.c.person_id == year.c.pid)
-        .outerjoin(JenisPPKS, JenisPPKS.id == person_ppks.c.jenis_ppks_id)
-        .group_by(jenis_key).order_by(func.count().desc(), jenis_key)).all()
-    kec_name = func.coalesce(Wilayah.nama, literal(UNSET))
-    per_kec = session.execute(
-        select(kec_name, func.count()).select_from(year)
-        .outerjoin(Wilayah, Wilayah.kode == year.c.kec)
-        .group_by(kec_name).order_by(kec_name)).all()
-    year.drop(session.connection())
+    e_area = area_clause(scope, E.kec, E.kel)
+    per_month = [(y, m, int(n)) for y, m, n in (
+        (ym_ // 100, ym_ % 100, n) for ym_, n in session.execute(
+            select(E.ym, func.sum(E.n)).where(
+                e_area, E.ym.between((now.year - 1) * 100 + now.month, ym))
+            .group_by(E.ym).order_by(E.ym)).all()) if n]
+    enc_month = sum(n for y, m, n in per_month if (y, m) == (now.year, now.month))
+    C, cond = _summary_counts(ym, scope, None, ym_from=now.year * 100 + 1)
+    names = jenis_names(session)
+    jenis: dict = {}
+    for j, n in session.execute(select(C.jenis, func.sum(C.n_first))
+                                .where(cond, C.jenis != 0).group_by(C.jenis)):
+        if n:
+            key = names.get(j, UNSET)
+            jenis[key] = jenis.get(key, 0) + int(n)
+    kec_names = kecamatan_names(session)
+    kec: dict = {}
+    for k, n in session.execute(select(C.kec, func.sum(C.n_first))
+                                .where(cond, C.jenis == 0).group_by(C.kec)):
+        if n:
+            key = kec_names.get(k, UNSET)
+            kec[key] = kec.get(key, 0) + int(n)
     lat = func.round(cast(Encounter.latitude, Numeric(10, 6)), literal_column("3"))
     lng = func.round(cast(Encounter.longitude, Numeric(10, 6)), literal_column("3"))
     hotspots = session.execute(
@@ -337,104 +321,21 @@ def dashboard(session, scope: Scope, now: dt.datetime, limits: dict | None = Non
             Encounter.waktu >= now - dt.timedelta(days=90))
         .group_by(lat, lng).order_by(func.count(Encounter.id).desc()).limit(300)).all()
     return {
-        "persons": persons or 0, "encounters_month": enc_month or 0, "met_month": met_month or 0,
+        "persons": int(persons or 0), "encounters_month": enc_month, "met_month": int(met_month or 0),
         "returners_month": int(returners or 0), "open_cases": open_cases or 0, "overdue_cases": overdue or 0,
         "spm": spm, "per_month": per_month,
-        "per_jenis": [(k, n) for k, n in per_jenis], "per_kecamatan": [(k, n) for k, n in per_kec],
+        "per_jenis": sorted(jenis.items(), key=lambda kv: (-kv[1], kv[0])),
+        "per_kecamatan": sorted(kec.items()),
         "hotspots": [(float(a), float(b), n) for a, b, n in hotspots], "month": month,
     }
 
 
 def dashboard_all(session, now: dt.datetime, limits: dict | None = None) -> dict:
-    """The dashboard of the whole city and of every kecamatan in one pass: the same figures
-    as `dashboard(scope)` (a test checks), each aggregate grouped by the kecamatan column its
-    scope rule uses.  Returns {None: city, kode: kecamatan}.  Used by the cache refresh."""
-    from app.models.casework import Case
-    from app.services.casework import DEFAULT_STATE_LIMITS
-    from app.services.workflow import OPEN_STATES
-
-    no_jit(session)
-    month, every = Period(now.year, now.month), Scope.everything()
-    kecs = sorted(kecamatan_names(session))
-    out = {k: {"persons": 0, "encounters_month": 0, "met_month": 0, "returners_month": 0,
-               "open_cases": 0, "overdue_cases": 0, "per_month": {}, "per_jenis": {},
-               "per_kecamatan": {}, "hotspots": {}, "spm": {"groups": {}}, "month": month}
-           for k in [None, *kecs]}
-
-    def add(kec, key, n, sub=None):
-        for k in {None, kec} & out.keys():
-            if sub is None:
-                out[k][key] += n
-            else:
-                out[k][key][sub] = out[k][key].get(sub, 0) + n
-
-    for kec, n in session.execute(select(Person.kecamatan_kode, func.count())
-                                  .where(person_clause(every)).group_by(Person.kecamatan_kode)):
-        add(kec, "persons", n)
-    ev = and_(Encounter.is_archived.is_(False), Encounter.waktu >= month.start,
-              Encounter.waktu < month.end)
-    for kec, n in session.execute(select(Encounter.kecamatan_kode, func.count(Encounter.id))
-                                  .where(ev).group_by(Encounter.kecamatan_kode)):
-        add(kec, "encounters_month", n)
-    mp = met_persons(month, every, None)
-    for kec, n, ret in session.execute(select(mp.c.kec, func.count(), func.sum(mp.c.ret))
-                                       .group_by(mp.c.kec)):
-        add(kec, "met_month", n)
-        add(kec, "returners_month", int(ret or 0))
-    for kec, n in session.execute(select(Case.kecamatan_kode, func.count(Case.id))
-                                  .where(Case.state.in_(sorted(OPEN_STATES)))
-                                  .group_by(Case.kecamatan_kode)):
-        add(kec, "open_cases", n)
-    for state, days in (DEFAULT_STATE_LIMITS | (limits or {})).items():
-        if state in OPEN_STATES:
-            for kec, n in session.execute(
-                    select(Case.kecamatan_kode, func.count(Case.id))
-                    .where(Case.state == state, Case.state_since < now - dt.timedelta(days=days))
-                    .group_by(Case.kecamatan_kode)):
-                add(kec, "overdue_cases", n)
-    spm = spm_report(session, month, every)
-    for (g, kec), v in spm["per_kecamatan"].items():
-        for k in {None, kec} & out.keys():
-            row = out[k]["spm"]["groups"].setdefault(g, {"harus": 0, "terlayani": 0})
-            row["harus"] += v["harus"]
-            row["terlayani"] += v["terlayani"]
-    yr, mo = func.extract("year", Encounter.waktu), func.extract("month", Encounter.waktu)
-    for kec, y, m, n in session.execute(
-            select(Encounter.kecamatan_kode, yr, mo, func.count(Encounter.id))
-            .where(Encounter.is_archived.is_(False),
-                   Encounter.waktu >= dt.datetime(now.year - 1, now.month, 1),
-                   Encounter.waktu < month.end).group_by(Encounter.kecamatan_kode, yr, mo)):
-        add(kec, "per_month", n, (int(y), int(m)))
-    year = _temp_persons(session, "tmp_dash_year",
-                         met_persons(month, every, None, returner=False, start=month.year_start),
-                         returner=False)
-    jenis_key = func.coalesce(JenisPPKS.nama, literal(UNSET))
-    for kec, jenis, n in session.execute(
-            select(year.c.kec, jenis_key, func.count()).select_from(year)
-            .outerjoin(person_ppks, person_ppks.c.person_id == year.c.pid)
-            .outerjoin(JenisPPKS, JenisPPKS.id == person_ppks.c.jenis_ppks_id)
-            .group_by(year.c.kec, jenis_key)):
-        add(kec, "per_jenis", n, jenis)
-    kec_name = func.coalesce(Wilayah.nama, literal(UNSET))
-    for kec, name, n in session.execute(
-            select(year.c.kec, kec_name, func.count()).select_from(year)
-            .outerjoin(Wilayah, Wilayah.kode == year.c.kec).group_by(year.c.kec, kec_name)):
-        add(kec, "per_kecamatan", n, name)
-    year.drop(session.connection())
-    lat = func.round(cast(Encounter.latitude, Numeric(10, 6)), literal_column("3"))
-    lng = func.round(cast(Encounter.longitude, Numeric(10, 6)), literal_column("3"))
-    for kec, a, b, n in session.execute(
-            select(Encounter.kecamatan_kode, lat, lng, func.count(Encounter.id))
-            .where(Encounter.is_archived.is_(False), Encounter.latitude.isnot(None),
-                   Encounter.longitude.isnot(None), Encounter.waktu >= now - dt.timedelta(days=90))
-            .group_by(Encounter.kecamatan_kode, lat, lng)):
-        add(kec, "hotspots", n, (float(a), float(b)))
-    for d in out.values():
-        d["per_month"] = [(y, m, n) for (y, m), n in sorted(d["per_month"].items())]
-        d["per_jenis"] = sorted(d["per_jenis"].items(), key=lambda kv: (-kv[1], kv[0]))
-        d["per_kecamatan"] = sorted(d["per_kecamatan"].items())
-        d["hotspots"] = [(a, b, n) for (a, b), n in
-                         sorted(d["hotspots"].items(), key=lambda kv: -kv[1])[:300]]
+    """The dashboard of the whole city and of every kecamatan: {None: city, kode: kecamatan}.
+    Each is `dashboard(scope)` (cheap since the report summary).  Used by the cache refresh."""
+    out = {None: dashboard(session, Scope.everything(), now, limits)}
+    for kode in sorted(kecamatan_names(session)):
+        out[kode] = dashboard(session, Scope(citywide=False, kecamatan_kode=kode), now, limits)
     return out
 
 

@@ -160,6 +160,9 @@ CATEGORY = dict(category="Reports", category_label=_l("Laporan"), category_icon=
 
 
 def register(appbuilder) -> None:
+    from app.services import report_summary
+
+    report_summary.install()  # keep the report summary tables on every write
     cat = CATEGORY
     appbuilder.add_view(ReportView, "Reports", label=_l("Laporan SPM & Rekap PPKS"),
                         icon="fa-file-pdf-o", **cat)

@@ -1,0 +1,280 @@
+"""The report summary: derived tables that make the reports' and dashboard's unique-person
+counts cheap (`models/reporting.py`: summary_person, summary_person_jenis,
+summary_person_month, summary_count, summary_encounter).
+
+Kept on every write:
+* a session `after_flush` listener sees every ORM write of a person or an encounter (intake
+  door, forms, API, import, archive/restore, PPKS type changes, purge);
+* `merge.py` writes with Core and calls `refresh_persons` for the two persons it touched.
+A person is refreshed by taking its old contribution off the counters (read from the stored
+summary rows, so no knowledge of the old state is needed), recomputing its rows from the
+live tables and adding the new contribution.  Encounter counters are +1 for a new
+encounter and recounted for an edited/archived/deleted one.
+
+`rebuild` recomputes everything set-wise in SQL (bulk loads, migrations, repair); a test
+proves incremental == rebuild == the independent queries.  Writes that bypass the ORM and
+`refresh_persons` (bulk SQL) must end with `rebuild`.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+
+from sqlalchemy import Integer, and_, case, cast, delete, event, func, insert, literal, or_, select, text
+from sqlalchemy.orm import Session, aliased
+
+from app.models import Encounter, Person, person_ppks
+from app.models.reporting import (
+    SummaryCount, SummaryEncounter, SummaryPerson, SummaryPersonJenis, SummaryPersonMonth,
+)
+
+NONE = "-"  # stored area code when unknown (report_queries.UNSET)
+SP, SJ, SM = SummaryPerson.__table__, SummaryPersonJenis.__table__, SummaryPersonMonth.__table__
+SC, SE = SummaryCount.__table__, SummaryEncounter.__table__
+CHUNK = 500
+
+
+def ym_of(waktu: dt.datetime) -> int:
+    return waktu.year * 100 + waktu.month
+
+
+def ym_sql(col):
+    """year * 100 + month of a datetime column, as an integer (both databases)."""
+    return (cast(func.extract("year", col), Integer) * 100
+            + cast(func.extract("month", col), Integer))
+
+
+def _chunks(ids):
+    ids = sorted(ids)
+    for lo in range(0, len(ids), CHUNK):
+        yield ids[lo:lo + CHUNK]
+
+
+def _upsert(conn, table, keys: list[str], rows: list[dict]) -> None:
+    """Add the rows' counter values to existing rows (insert when missing)."""
+    if not rows:
+        return
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    stmt = dialect_insert(table)
+    counters = [c.name for c in table.columns if c.name not in keys]
+    stmt = stmt.on_conflict_do_update(
+        index_elements=keys, set_={c: table.c[c] + stmt.excluded[c] for c in counters})
+    conn.execute(stmt, rows)
+
+
+# ----------------------------------------------------------------- persons
+
+def _contribution(conn, ids, sign: int, out: Counter) -> None:
+    """Add (sign x) the stored rows' counts of these persons to `out` (key -> [met, ret, first])."""
+    for part in _chunks(ids):
+        people = {pid: (kec, kel, jk) for pid, kec, kel, jk in conn.execute(
+            select(SP.c.pid, SP.c.kec, SP.c.kel, SP.c.jk).where(SP.c.pid.in_(part)))}
+        if not people:
+            continue
+        types: dict[int, list[int]] = {}
+        for pid, j in conn.execute(select(SJ.c.pid, SJ.c.jenis).where(SJ.c.pid.in_(part))):
+            types.setdefault(pid, []).append(j)
+        for kec, kel, jk in people.values():
+            _bump(out, (0, kec, kel, jk, 0), sign, 0, 0)
+        for pid, ym, ret, first in conn.execute(
+                select(SM.c.pid, SM.c.ym, SM.c.ret, SM.c.first).where(SM.c.pid.in_(part))):
+            kec, kel, jk = people[pid]
+            for j in [0, *(types.get(pid) or [-1])]:
+                _bump(out, (ym, kec, kel, jk, j), sign, sign * ret, sign * first)
+
+
+def _bump(out: Counter, key, met, ret, first) -> None:
+    v = out.get(key) or [0, 0, 0]
+    out[key] = [v[0] + met, v[1] + ret, v[2] + first]
+
+
+def _store_live(conn, ids) -> None:
+    """Insert the summary rows of those ids that are live persons, from the live tables."""
+    tomb = aliased(Person)
+    for part in _chunks(ids):
+        live = {pid: (kec or NONE, kel or NONE, jk) for pid, kec, kel, jk in conn.execute(
+            select(Person.id, Person.kecamatan_kode, Person.kelurahan_kode, Person.jenis_kelamin)
+            .where(Person.id.in_(part), Person.merged_into_id.is_(None),
+                   Person.is_archived.is_(False)))}
+        if not live:
+            continue
+        conn.execute(insert(SP), [dict(pid=p, kec=a, kel=b, jk=g) for p, (a, b, g) in live.items()])
+        jenis = [dict(pid=p, jenis=j) for p, j in conn.execute(
+            select(person_ppks.c.person_id, person_ppks.c.jenis_ppks_id)
+            .where(person_ppks.c.person_id.in_(list(live))))]
+        if jenis:
+            conn.execute(insert(SJ), jenis)
+        months: dict[int, set[int]] = {}
+        for pid, waktu in conn.execute(
+                select(func.coalesce(tomb.merged_into_id, tomb.id), Encounter.waktu)
+                .select_from(Encounter).join(tomb, tomb.id == Encounter.person_id)
+                .where(Encounter.is_archived.is_(False),
+                       or_(tomb.id.in_(list(live)), tomb.merged_into_id.in_(list(live))))):
+            months.setdefault(pid, set()).add(ym_of(waktu))
+        rows = []
+        for pid, yms in months.items():
+            if pid not in live:
+                continue
+            first_ever = min(yms)
+            first_of_year: dict[int, int] = {}
+            for ym in yms:
+                first_of_year[ym // 100] = min(first_of_year.get(ym // 100, ym), ym)
+            rows += [dict(pid=pid, ym=ym, ret=int(ym > first_ever),
+                          first=int(first_of_year[ym // 100] == ym)) for ym in sorted(yms)]
+        if rows:
+            conn.execute(insert(SM), rows)
+
+
+def refresh_persons(conn, ids) -> None:
+    """Bring the summary of these persons (and the survivors they are merged into) up to date."""
+    ids = {int(i) for i in ids if i}
+    if not ids:
+        return
+    for part in _chunks(ids):
+        ids.update(conn.execute(select(Person.merged_into_id).where(
+            Person.id.in_(part), Person.merged_into_id.isnot(None))).scalars())
+    delta: Counter = Counter()
+    _contribution(conn, ids, -1, delta)
+    for part in _chunks(ids):
+        for t in (SM, SJ, SP):
+            conn.execute(delete(t).where(t.c.pid.in_(part)))
+    _store_live(conn, ids)
+    _contribution(conn, ids, 1, delta)
+    rows = [dict(ym=k[0], kec=k[1], kel=k[2], jk=k[3], jenis=k[4], n_met=v[0], n_ret=v[1], n_first=v[2])
+            for k, v in sorted(delta.items()) if any(v)]
+    _upsert(conn, SC, ["ym", "kec", "kel", "jk", "jenis"], rows)
+
+
+# ----------------------------------------------------------------- encounters
+
+def _enc_key(waktu, kec, kel) -> tuple[int, str, str] | None:
+    return (ym_of(waktu), kec or NONE, kel or NONE) if waktu else None
+
+
+def recount_encounters(conn, keys) -> None:
+    """Recount the non-archived encounters of these (ym, kec, kel) buckets."""
+    for ym, kec, kel in sorted(set(keys)):
+        y, m = divmod(ym, 100)
+        start = dt.datetime(y, m, 1)
+        end = dt.datetime(y + (m == 12), m % 12 + 1, 1)
+        n = conn.execute(select(func.count()).select_from(Encounter).where(
+            Encounter.is_archived.is_(False), Encounter.waktu >= start, Encounter.waktu < end,
+            Encounter.kecamatan_kode.is_(None) if kec == NONE else Encounter.kecamatan_kode == kec,
+            Encounter.kelurahan_kode.is_(None) if kel == NONE else Encounter.kelurahan_kode == kel)
+        ).scalar()
+        conn.execute(delete(SE).where(SE.c.ym == ym, SE.c.kec == kec, SE.c.kel == kel))
+        conn.execute(insert(SE).values(ym=ym, kec=kec, kel=kel, n=n))
+
+
+# ----------------------------------------------------------------- listener
+
+def _old(obj, attr):
+    """The value before this flush (attribute history), else the current one."""
+    from sqlalchemy.orm.attributes import get_history
+
+    try:
+        hist = get_history(obj, attr)
+        return hist.deleted[0] if hist.deleted else getattr(obj, attr)
+    except Exception:  # noqa: BLE001 - a deleted row whose attribute was never loaded
+        return None
+
+
+def _after_flush(session, _ctx) -> None:
+    persons: set[int] = set()
+    added: Counter = Counter()
+    recount: set = set()
+    for obj in session.new:
+        if isinstance(obj, Person):
+            persons.add(obj.id)
+        elif isinstance(obj, Encounter):
+            persons.add(obj.person_id)
+            if not obj.is_archived:
+                added[_enc_key(obj.waktu, obj.kecamatan_kode, obj.kelurahan_kode)] += 1
+    for obj in session.dirty:
+        if isinstance(obj, Person) and session.is_modified(obj):
+            persons.update((obj.id, _old(obj, "merged_into_id"), obj.merged_into_id))
+        elif isinstance(obj, Encounter) and session.is_modified(obj):
+            persons.update((obj.person_id, _old(obj, "person_id")))
+            recount.add(_enc_key(obj.waktu, obj.kecamatan_kode, obj.kelurahan_kode))
+            recount.add(_enc_key(_old(obj, "waktu"), _old(obj, "kecamatan_kode"),
+                                 _old(obj, "kelurahan_kode")))
+    for obj in session.deleted:
+        if isinstance(obj, Person):
+            persons.update((obj.id, _old(obj, "merged_into_id")))
+        elif isinstance(obj, Encounter):
+            persons.add(_old(obj, "person_id"))
+            recount.add(_enc_key(_old(obj, "waktu"), _old(obj, "kecamatan_kode"),
+                                 _old(obj, "kelurahan_kode")))
+    if not (persons or added or recount):
+        return
+    conn = session.connection()
+    recount.discard(None)
+    refresh_persons(conn, persons)
+    _upsert(conn, SE, ["ym", "kec", "kel"],
+            [dict(ym=k[0], kec=k[1], kel=k[2], n=n) for k, n in sorted(added.items())
+             if k not in recount])
+    recount_encounters(conn, recount)
+
+
+_installed = False
+
+
+def install(session_class=Session) -> None:
+    """Attach the listener once (idempotent); called from the reports view/CLI register()."""
+    global _installed
+    if not _installed:
+        event.listen(session_class, "after_flush", _after_flush)
+        _installed = True
+
+
+# ----------------------------------------------------------------- rebuild
+
+def rebuild(conn) -> dict[str, int]:
+    """Recompute every summary table set-wise from the live tables; returns row counts."""
+    for t in (SC, SE, SM, SJ, SP):
+        conn.execute(delete(t))
+    live = and_(Person.merged_into_id.is_(None), Person.is_archived.is_(False))
+    conn.execute(insert(SP).from_select(["pid", "kec", "kel", "jk"], select(
+        Person.id, func.coalesce(Person.kecamatan_kode, literal(NONE)),
+        func.coalesce(Person.kelurahan_kode, literal(NONE)), Person.jenis_kelamin).where(live)))
+    conn.execute(insert(SJ).from_select(["pid", "jenis"], select(
+        person_ppks.c.person_id, person_ppks.c.jenis_ppks_id)
+        .join(SP, SP.c.pid == person_ppks.c.person_id)))
+    p = aliased(Person)
+    pm = (select(func.coalesce(p.merged_into_id, p.id).label("pid"), ym_sql(Encounter.waktu).label("ym"))
+          .select_from(Encounter).join(p, p.id == Encounter.person_id)
+          .where(Encounter.is_archived.is_(False)).distinct().subquery("pm"))
+    first_ever = func.min(pm.c.ym).over(partition_by=pm.c.pid)
+    first_year = func.min(pm.c.ym).over(partition_by=[pm.c.pid, pm.c.ym // 100])
+    conn.execute(insert(SM).from_select(["pid", "ym", "ret", "first"], select(
+        pm.c.pid, pm.c.ym, case((pm.c.ym > first_ever, 1), else_=0),
+        case((pm.c.ym == first_year, 1), else_=0))
+        .join(SP, SP.c.pid == pm.c.pid)))
+    cols = ["ym", "kec", "kel", "jk", "jenis", "n_met", "n_ret", "n_first"]
+    conn.execute(insert(SC).from_select(cols, select(
+        literal(0), SP.c.kec, SP.c.kel, SP.c.jk, literal(0), func.count(), literal(0), literal(0))
+        .group_by(SP.c.kec, SP.c.kel, SP.c.jk)))
+    conn.execute(insert(SC).from_select(cols, select(
+        SM.c.ym, SP.c.kec, SP.c.kel, SP.c.jk, literal(0), func.count(), func.sum(SM.c.ret),
+        func.sum(SM.c.first)).join(SP, SP.c.pid == SM.c.pid)
+        .group_by(SM.c.ym, SP.c.kec, SP.c.kel, SP.c.jk)))
+    jenis = func.coalesce(SJ.c.jenis, literal(-1))
+    conn.execute(insert(SC).from_select(cols, select(
+        SM.c.ym, SP.c.kec, SP.c.kel, SP.c.jk, jenis, func.count(), func.sum(SM.c.ret),
+        func.sum(SM.c.first)).select_from(SM).join(SP, SP.c.pid == SM.c.pid)
+        .outerjoin(SJ, SJ.c.pid == SM.c.pid)
+        .group_by(SM.c.ym, SP.c.kec, SP.c.kel, SP.c.jk, jenis)))
+    eym = ym_sql(Encounter.waktu)
+    ekec = func.coalesce(Encounter.kecamatan_kode, literal(NONE))
+    ekel = func.coalesce(Encounter.kelurahan_kode, literal(NONE))
+    conn.execute(insert(SE).from_select(["ym", "kec", "kel", "n"], select(
+        eym, ekec, ekel, func.count()).where(Encounter.is_archived.is_(False))
+        .group_by(eym, ekec, ekel)))
+    if conn.dialect.name == "postgresql":
+        for t in (SP, SJ, SM, SC, SE):
+            conn.execute(text(f"ANALYZE {t.name}"))
+    return {t.name: conn.execute(select(func.count()).select_from(t)).scalar()
+            for t in (SP, SJ, SM, SC, SE)}
