@@ -17,6 +17,7 @@ from sqlalchemy import Numeric, and_, case, cast, distinct, func, literal, liter
 from sqlalchemy.orm import aliased
 
 from app.models import Encounter, JenisPPKS, Person, Wilayah
+from app.services import report_summary
 from app.services.scope import Scope, area_clause, person_clause
 
 UNSET = "-"  # placeholder key for "no PPKS type recorded"
@@ -121,6 +122,7 @@ def rekap_ppks(session, period: Period, scope: Scope, kecamatan: str | None = No
     """
     from app.models.reporting import SummaryPerson as SP, SummaryPersonMonth as SM
 
+    report_summary.apply_pending(session)
     no_jit(session)
     ym = period.year * 100 + period.month
     C, cond = _summary_counts(ym, scope, kecamatan)
@@ -278,6 +280,7 @@ def dashboard(session, scope: Scope, now: dt.datetime, limits: dict | None = Non
     from app.services.scope import encounter_clause
     from app.services.workflow import OPEN_STATES
 
+    report_summary.apply_pending(session)
     no_jit(session)
     month = Period(now.year, now.month)
     ym = now.year * 100 + now.month

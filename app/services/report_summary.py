@@ -3,8 +3,11 @@ counts cheap (`models/reporting.py`: summary_person, summary_person_jenis,
 summary_person_month, summary_count, summary_encounter).
 
 Kept on every write:
-* a session `after_flush` listener sees every ORM write of a person or an encounter (intake
-  door, forms, API, import, archive/restore, PPKS type changes, purge);
+* a session `after_flush` listener notes every ORM write of a person or an encounter (intake
+  door, forms, API, import, archive/restore, PPKS type changes, purge); the notes are applied
+  once per transaction, before the commit (`apply_pending`, also called by the report
+  queries so they see the transaction's own writes) -- an import of many rows is refreshed
+  set-wise in chunks;
 * `merge.py` writes with Core and calls `refresh_persons` for the two persons it touched.
 A person is refreshed by taking its old contribution off the counters (read from the stored
 summary rows, so no knowledge of the old state is needed), recomputing its rows from the
@@ -32,6 +35,7 @@ NONE = "-"  # stored area code when unknown (report_queries.UNSET)
 SP, SJ, SM = SummaryPerson.__table__, SummaryPersonJenis.__table__, SummaryPersonMonth.__table__
 SC, SE = SummaryCount.__table__, SummaryEncounter.__table__
 CHUNK = 500
+_TOMB = aliased(Person)  # the record an encounter is on (a tombstone or the person itself)
 
 
 def ym_of(waktu: dt.datetime) -> int:
@@ -66,83 +70,97 @@ def _upsert(conn, table, keys: list[str], rows: list[dict]) -> None:
 
 
 # ----------------------------------------------------------------- persons
+# A person's state is (people: pid -> (kec, kel, jk), types: pid -> [jenis], months:
+# pid -> [(ym, ret, first)]); `_contribution` turns it into counter deltas.
 
-def _contribution(conn, ids, sign: int, out: Counter) -> None:
-    """Add (sign x) the stored rows' counts of these persons to `out` (key -> [met, ret, first])."""
-    for part in _chunks(ids):
-        people = {pid: (kec, kel, jk) for pid, kec, kel, jk in conn.execute(
-            select(SP.c.pid, SP.c.kec, SP.c.kel, SP.c.jk).where(SP.c.pid.in_(part)))}
-        if not people:
-            continue
-        types: dict[int, list[int]] = {}
-        for pid, j in conn.execute(select(SJ.c.pid, SJ.c.jenis).where(SJ.c.pid.in_(part))):
-            types.setdefault(pid, []).append(j)
-        for kec, kel, jk in people.values():
-            _bump(out, (0, kec, kel, jk, 0), sign, 0, 0)
-        for pid, ym, ret, first in conn.execute(
-                select(SM.c.pid, SM.c.ym, SM.c.ret, SM.c.first).where(SM.c.pid.in_(part))):
-            kec, kel, jk = people[pid]
+def _contribution(state, sign: int, out: dict) -> None:
+    """Add (sign x) the counts of this state to `out` (key -> [met, ret, first])."""
+    people, types, months = state
+    for pid, (kec, kel, jk) in people.items():
+        _bump(out, (0, kec, kel, jk, 0), sign, 0, 0)
+        for ym, ret, first in months.get(pid, ()):
             for j in [0, *(types.get(pid) or [-1])]:
                 _bump(out, (ym, kec, kel, jk, j), sign, sign * ret, sign * first)
 
 
-def _bump(out: Counter, key, met, ret, first) -> None:
-    v = out.get(key) or [0, 0, 0]
-    out[key] = [v[0] + met, v[1] + ret, v[2] + first]
+def _bump(out: dict, key, met, ret, first) -> None:
+    v = out.get(key) or (0, 0, 0)
+    out[key] = (v[0] + met, v[1] + ret, v[2] + first)
 
 
-def _store_live(conn, ids) -> None:
-    """Insert the summary rows of those ids that are live persons, from the live tables."""
-    tomb = aliased(Person)
-    for part in _chunks(ids):
-        live = {pid: (kec or NONE, kel or NONE, jk) for pid, kec, kel, jk in conn.execute(
-            select(Person.id, Person.kecamatan_kode, Person.kelurahan_kode, Person.jenis_kelamin)
-            .where(Person.id.in_(part), Person.merged_into_id.is_(None),
-                   Person.is_archived.is_(False)))}
-        if not live:
-            continue
-        conn.execute(insert(SP), [dict(pid=p, kec=a, kel=b, jk=g) for p, (a, b, g) in live.items()])
-        jenis = [dict(pid=p, jenis=j) for p, j in conn.execute(
-            select(person_ppks.c.person_id, person_ppks.c.jenis_ppks_id)
-            .where(person_ppks.c.person_id.in_(list(live))))]
-        if jenis:
-            conn.execute(insert(SJ), jenis)
-        months: dict[int, set[int]] = {}
-        for pid, waktu in conn.execute(
-                select(func.coalesce(tomb.merged_into_id, tomb.id), Encounter.waktu)
-                .select_from(Encounter).join(tomb, tomb.id == Encounter.person_id)
-                .where(Encounter.is_archived.is_(False),
-                       or_(tomb.id.in_(list(live)), tomb.merged_into_id.in_(list(live))))):
-            months.setdefault(pid, set()).add(ym_of(waktu))
-        rows = []
-        for pid, yms in months.items():
-            if pid not in live:
-                continue
-            first_ever = min(yms)
-            first_of_year: dict[int, int] = {}
-            for ym in yms:
-                first_of_year[ym // 100] = min(first_of_year.get(ym // 100, ym), ym)
-            rows += [dict(pid=pid, ym=ym, ret=int(ym > first_ever),
-                          first=int(first_of_year[ym // 100] == ym)) for ym in sorted(yms)]
-        if rows:
-            conn.execute(insert(SM), rows)
+def _group(rows) -> dict:
+    out: dict = {}
+    for pid, *rest in rows:
+        out.setdefault(pid, []).append(rest[0] if len(rest) == 1 else tuple(rest))
+    return out
+
+
+def _stored(conn, part):
+    """The state of these persons as last counted (the summary rows), and deletes it."""
+    people = {pid: (kec, kel, jk) for pid, kec, kel, jk in conn.execute(
+        select(SP.c.pid, SP.c.kec, SP.c.kel, SP.c.jk).where(SP.c.pid.in_(part)))}
+    if not people:
+        return {}, {}, {}
+    found = list(people)
+    types = _group(conn.execute(select(SJ.c.pid, SJ.c.jenis).where(SJ.c.pid.in_(found))))
+    months = _group(conn.execute(select(SM.c.pid, SM.c.ym, SM.c.ret, SM.c.first)
+                                 .where(SM.c.pid.in_(found))))
+    for t in (SM, SJ, SP):
+        conn.execute(delete(t).where(t.c.pid.in_(found)))
+    return people, types, months
+
+
+def _live(conn, part, live_rows):
+    """The state of the live persons among `live_rows` from the live tables, and stores it."""
+    people = {pid: (kec or NONE, kel or NONE, jk) for pid, merged, archived, kec, kel, jk in live_rows
+              if merged is None and not archived}
+    if not people:
+        return {}, {}, {}
+    found = list(people)
+    conn.execute(insert(SP), [dict(pid=p, kec=a, kel=b, jk=g) for p, (a, b, g) in people.items()])
+    types = _group(conn.execute(select(person_ppks.c.person_id, person_ppks.c.jenis_ppks_id)
+                                .where(person_ppks.c.person_id.in_(found))))
+    if types:
+        conn.execute(insert(SJ), [dict(pid=p, jenis=j) for p, js in types.items() for j in js])
+    tomb = _TOMB
+    seen: dict[int, set[int]] = {}
+    for pid, waktu in conn.execute(
+            select(func.coalesce(tomb.merged_into_id, tomb.id), Encounter.waktu)
+            .select_from(Encounter).join(tomb, tomb.id == Encounter.person_id)
+            .where(Encounter.is_archived.is_(False),
+                   or_(tomb.id.in_(found), tomb.merged_into_id.in_(found)))):
+        if pid in people:
+            seen.setdefault(pid, set()).add(ym_of(waktu))
+    months: dict = {}
+    for pid, yms in seen.items():
+        first_ever = min(yms)
+        first_of_year: dict[int, int] = {}
+        for ym in yms:
+            first_of_year[ym // 100] = min(first_of_year.get(ym // 100, ym), ym)
+        months[pid] = [(ym, int(ym > first_ever), int(first_of_year[ym // 100] == ym))
+                       for ym in sorted(yms)]
+    if months:
+        conn.execute(insert(SM), [dict(pid=p, ym=ym, ret=r, first=f) for p, rows in months.items()
+                                  for ym, r, f in rows])
+    return people, types, months
 
 
 def refresh_persons(conn, ids) -> None:
     """Bring the summary of these persons (and the survivors they are merged into) up to date."""
     ids = {int(i) for i in ids if i}
-    if not ids:
-        return
-    for part in _chunks(ids):
-        ids.update(conn.execute(select(Person.merged_into_id).where(
-            Person.id.in_(part), Person.merged_into_id.isnot(None))).scalars())
-    delta: Counter = Counter()
-    _contribution(conn, ids, -1, delta)
-    for part in _chunks(ids):
-        for t in (SM, SJ, SP):
-            conn.execute(delete(t).where(t.c.pid.in_(part)))
-    _store_live(conn, ids)
-    _contribution(conn, ids, 1, delta)
+    delta: dict = {}
+    while ids:
+        rows = []
+        for part in _chunks(ids):
+            rows += conn.execute(select(
+                Person.id, Person.merged_into_id, Person.is_archived, Person.kecamatan_kode,
+                Person.kelurahan_kode, Person.jenis_kelamin).where(Person.id.in_(part))).all()
+        for part in _chunks(ids):
+            _contribution(_stored(conn, part), -1, delta)
+            mine = set(part)
+            _contribution(_live(conn, part, [r for r in rows if r[0] in mine]), 1, delta)
+        done = ids
+        ids = {r[1] for r in rows if r[1] is not None} - done  # survivors of touched tombstones
     rows = [dict(ym=k[0], kec=k[1], kel=k[2], jk=k[3], jenis=k[4], n_met=v[0], n_ret=v[1], n_first=v[2])
             for k, v in sorted(delta.items()) if any(v)]
     _upsert(conn, SC, ["ym", "kec", "kel", "jk", "jenis"], rows)
@@ -182,7 +200,13 @@ def _old(obj, attr):
         return None
 
 
+def _pending(session) -> dict:
+    return session.info.setdefault("report_summary", {"persons": set(), "added": Counter(),
+                                                      "recount": set()})
+
+
 def _after_flush(session, _ctx) -> None:
+    """Note what this flush changed; applied once per transaction (`apply_pending`)."""
     persons: set[int] = set()
     added: Counter = Counter()
     recount: set = set()
@@ -208,25 +232,47 @@ def _after_flush(session, _ctx) -> None:
             persons.add(_old(obj, "person_id"))
             recount.add(_enc_key(_old(obj, "waktu"), _old(obj, "kecamatan_kode"),
                                  _old(obj, "kelurahan_kode")))
-    if not (persons or added or recount):
+    if persons or added or recount:
+        pending = _pending(session)
+        pending["persons"].update(i for i in persons if i)
+        pending["added"].update(added)
+        pending["recount"].update(k for k in recount if k)
+
+
+def apply_pending(session) -> None:
+    """Bring the summary up to date with this transaction's ORM writes (called before every
+    commit and by the report queries before they read it)."""
+    pending = session.info.pop("report_summary", None)
+    if not pending:
         return
     conn = session.connection()
-    recount.discard(None)
-    refresh_persons(conn, persons)
+    refresh_persons(conn, pending["persons"])
+    recount = pending["recount"]
     _upsert(conn, SE, ["ym", "kec", "kel"],
-            [dict(ym=k[0], kec=k[1], kel=k[2], n=n) for k, n in sorted(added.items())
+            [dict(ym=k[0], kec=k[1], kel=k[2], n=n) for k, n in sorted(pending["added"].items())
              if k not in recount])
     recount_encounters(conn, recount)
+
+
+def _before_commit(session) -> None:
+    session.flush()
+    apply_pending(session)
+
+
+def _after_rollback(session) -> None:
+    session.info.pop("report_summary", None)
 
 
 _installed = False
 
 
 def install(session_class=Session) -> None:
-    """Attach the listener once (idempotent); called from the reports view/CLI register()."""
+    """Attach the listeners once (idempotent); called from the reports view register()."""
     global _installed
     if not _installed:
         event.listen(session_class, "after_flush", _after_flush)
+        event.listen(session_class, "before_commit", _before_commit)
+        event.listen(session_class, "after_rollback", _after_rollback)
         _installed = True
 
 
