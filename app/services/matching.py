@@ -405,10 +405,14 @@ def compare_levels(fa: Features, fb: Features) -> tuple[tuple[int, ...], _Detail
         name_lvl = _name_level(sim)
     else:
         name_lvl = 0
+    return (name_lvl, *_other_levels(fa, fb, d)), d
+
+
+def _other_levels(fa: Features, fb: Features, d: _Detail) -> tuple[int, ...]:
+    """Levels of every comparison except the name (fills ``d``'s birth and place details)."""
     kk = 0 if not (fa.kk and fb.kk) else (1 if fa.kk == fb.kk else 2)
     gender = 0 if not (fa.gender and fb.gender) else (1 if fa.gender == fb.gender else 2)
-    levels = (
-        name_lvl,
+    return (
         _nik_level(fa, fb),
         kk,
         _birth_level(fa, fb, d),
@@ -417,7 +421,6 @@ def compare_levels(fa: Features, fb: Features) -> tuple[tuple[int, ...], _Detail
         _asal_level(fa, fb),
         _place_level(fa, fb, d),
     )
-    return levels, d
 
 
 _COMP_NAMES = tuple(COMPARISONS)
@@ -494,22 +497,47 @@ def conflicts_of(fa: Features, fb: Features, levels: Sequence[int]) -> tuple[str
     return tuple(out)
 
 
+def name_evidence(fa: Features, fb: Features, model: MatchModel, d: _Detail | None = None) -> tuple[int, float]:
+    """Name level and rarity adjustment of a pair (depends only on the two records' names).
+
+    The most similar name × alias combination sets the level; with aliases, the
+    combination with the most evidence (level weight + rarity) is used instead.
+    """
+    d = d if d is not None else _Detail()
+    if not (fa.names and fb.names):
+        return 0, 0.0
+    sim, i, j = _best_name(fa, fb)
+    d.name_sim, d.name_pair = sim, (i, j)
+    lvl = _name_level(sim)
+    if len(fa.names) > 1 or len(fb.names) > 1:
+        lvl = _strongest_name(fa, fb, d, (lvl,), model)[0]
+    return lvl, _tf_adjustment(fa, fb, d, lvl, model)
+
+
+def round6(score: float) -> float:
+    """Round a weight to 6 decimals the same way numpy does it element-wise in score_batch."""
+    return math.floor(score * 1e6 + 0.5) / 1e6
+
+
 def score_features(
     fa: Features, fb: Features, model: MatchModel, place_names: Mapping[str, str] | None = None, explain: bool = True
 ) -> MatchResult:
-    """Score two prepared records; the single scoring routine of both paths."""
-    levels, d = compare_levels(fa, fb)
-    if levels[0] and (len(fa.names) > 1 or len(fb.names) > 1):
-        levels = _strongest_name(fa, fb, d, levels, model)
+    """Score two prepared records; the single scoring routine of both paths.
+
+    :func:`score_batch` reproduces this arithmetic in the same order, so both give
+    bit-identical scores.
+    """
+    d = _Detail()
+    name_lvl, tf_adj = name_evidence(fa, fb, model, d)
+    levels = (name_lvl, *_other_levels(fa, fb, d))
     score = model.prior_weight
     for comp, lvl in zip(_COMP_NAMES, levels):
         score += model.weight(comp, lvl)
-    tf_adj = _tf_adjustment(fa, fb, d, levels[0], model) if levels[0] else 0.0
     score += tf_adj
     decisive = levels[1] == 1
     if decisive:
         score = max(score, model.decisive_weight)
-    score = round(score, 6)
+    score = round6(score)
     prob = 1.0 / (1.0 + 2.0 ** (-score)) if score > -60 else 0.0
     res = MatchResult(score=score, probability=prob, decisive=decisive, conflicts=conflicts_of(fa, fb, levels))
     if explain:
@@ -521,17 +549,13 @@ def score_features(
 def score_batch(feats: Sequence[Features], ia, ib, model: MatchModel):
     """Scores of the pairs (feats[ia[k]], feats[ib[k]]) as a float numpy array.
 
-    Element-wise equal to ``score_features(feats[i], feats[j], model).score``;
-    the batch scan's entry point.
+    Element-wise bit-identical to ``score_features(feats[i], feats[j], model).score``;
+    the batch scan's entry point (vectorised in :mod:`app.services.match_batch`;
+    ``feats`` may also be a prebuilt ``match_batch.FeatureTable``).
     """
-    import numpy as np
+    from app.services.match_batch import score_batch as _score_batch
 
-    ia = np.asarray(ia, dtype=np.int64)
-    ib = np.asarray(ib, dtype=np.int64)
-    out = np.empty(len(ia), dtype=np.float64)
-    for k, (i, j) in enumerate(zip(ia.tolist(), ib.tolist())):
-        out[k] = score_features(feats[i], feats[j], model, explain=False).score
-    return out
+    return _score_batch(feats, ia, ib, model)
 
 
 def score_pair(

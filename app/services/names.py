@@ -230,6 +230,10 @@ def _token_sim(a: str, b: str) -> float:
     return jw
 
 
+_token_sim_raw = _token_sim
+_token_sim = lru_cache(maxsize=1_000_000)(_token_sim_raw)  # pure function of two tokens: cached
+
+
 def token_similarity(a: str, b: str) -> float:
     """Similarity of two canonical tokens in [0, 1] (public alias of the token scorer)."""
     return _token_sim(a, b)
@@ -261,9 +265,15 @@ def name_similarity(a_tokens: list[str] | tuple[str, ...], b_tokens: list[str] |
 
     Order-independent; a dropped name part costs little (subset match);
     joined forms ("Nur Hayati" vs "Nurhayati") compare as one string.
+    Cached per pair of token tuples (a pure function).
     """
     if not a_tokens or not b_tokens:
         return 0.0
+    return _name_similarity(tuple(a_tokens), tuple(b_tokens))
+
+
+@lru_cache(maxsize=1_000_000)
+def _name_similarity(a_tokens: tuple[str, ...], b_tokens: tuple[str, ...]) -> float:
     a, b = list(a_tokens), list(b_tokens)
     if sorted(a) == sorted(b):
         return 1.0

@@ -218,4 +218,22 @@ def test_score_batch_equals_score_features():
     want = [score_features(feats[i], feats[j], model).score for i, j in zip(ia, ib)]
     assert got.dtype == np.float64 and len(got) == len(want)
     assert got.tolist() == want
+    from app.services.match_batch import encode_features
+
+    assert score_batch(encode_features(feats), ia, ib, model).tolist() == want
     assert len(score_batch(feats, np.array([], dtype=int), np.array([], dtype=int), model)) == 0
+
+
+def test_score_batch_equals_score_features_on_generated_registry():
+    """Bit-identical batch and per-pair scores over every candidate pair of a noisy registry."""
+    from app.services.matching import score_batch, token_frequencies
+    from benchmarks.datagen_people import generate
+
+    recs, _, _ = generate(150, 3)
+    feats = [features(r) for r in recs]
+    ia, ib, _ = candidate_pairs(feats)
+    model = MODEL.with_token_frequencies(*token_frequencies(recs))
+    got = score_batch(feats, ia, ib, model)
+    want = np.array([score_features(feats[i], feats[j], model, explain=False).score for i, j in zip(ia, ib)])
+    assert len(ia) > 500 and (got == want).all()
+    assert (got >= model.review_threshold).sum() > 50  # real duplicates are among them
