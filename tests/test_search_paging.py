@@ -95,3 +95,28 @@ def test_word_index_follows_renames(app, make_person, session_ctx):
     assert pid in found(session_ctx, new)
     with session_ctx() as s:
         assert s.scalar(select(Person.id).where(Person.id == pid)) == pid
+
+
+def test_area_move_and_restore_follow_in_scoped_search(make_person, session_ctx, login):
+    """The word index's copy of the scope (PostgreSQL b4) follows area moves and restores."""
+    tok = token()
+    pid = make_person("32.75.01.1002", nama=f"Yanto {tok}", aliases=f"Gondrong {tok}",
+                      encounter=False)
+    pilar = login("pilar.bekasitimur")
+    assert _page(pilar, tok) == ([pid], 1)
+    with session_ctx() as s:
+        person = s.get(Person, pid)
+        person.kecamatan_kode, person.kelurahan_kode = "32.75.09", "32.75.09.1001"
+        s.commit()
+    assert _page(pilar, tok) == ([], 0)
+    assert _page(login("operator"), tok) == ([pid], 1)
+    with session_ctx() as s:
+        person = s.get(Person, pid)
+        person.kecamatan_kode, person.kelurahan_kode = "32.75.01", "32.75.01.1002"
+        person.is_archived = True
+        s.commit()
+    assert _page(pilar, tok) == ([], 0)
+    with session_ctx() as s:
+        s.get(Person, pid).is_archived = False
+        s.commit()
+    assert _page(pilar, tok) == ([pid], 1)

@@ -27,13 +27,15 @@ from sqlalchemy.types import NullType
 
 from app.models import Person, PersonAlias
 from app.services.names import normalize_name
+from app.services.scope import Scope, area_clause
 
 CONTAINS, STARTS_WITH = "memuat", "awal"
 MIN_TRIGRAM = 3
 _fts = table("person_name_fts", column("name"), column("person_id"))
 _pg_search = table("person_search", column("person_id"), column("norm"))
 _pg_vocab = table("person_search_vocab", column("token"))
-_pg_token = table("person_search_token", column("token"), column("person_id"))
+_pg_token = table("person_search_token", column("token"), column("person_id"), column("live"),
+                  column("kecamatan_kode"), column("kelurahan_kode"))
 
 
 def escape_like(text: str) -> str:
@@ -143,3 +145,28 @@ def name_clause(query: str | None, mode: str = CONTAINS) -> ColumnElement[bool]:
     if mode == STARTS_WITH:
         return starts_with_clause(norm)
     return _Contains(norm)
+
+
+def visible_match_ids(query: str | None, mode: str, scope: Scope, dialect: str):
+    """SELECT of the distinct ids of visible persons matching `query`, or None.
+
+    Only where the word index carries the scope rule (PostgreSQL, one-word
+    contains; b4): the rule's columns (`live` = not merged, not archived; area)
+    are in the index, so the match set needs no probe of `person`.  None means
+    "use `name_clause` with the scope rule on person".
+    """
+    text = (query or "").strip()[:150]
+    if dialect != "postgresql" or mode == STARTS_WITH or not text:
+        return None
+    if text.replace(" ", "").isdigit() and len(text.replace(" ", "")) >= 6:
+        return None
+    norm = normalize_name(text)
+    if not norm or " " in norm:
+        return None
+    pattern = "%" + escape_like(norm) + "%"
+    words = select(_pg_vocab.c.token).where(_pg_vocab.c.token.like(pattern, escape="\\"))
+    t = _pg_token.c
+    return (select(t.person_id.label("id"))
+            .where(t.token.in_(words), t.live.is_(true()),
+                   area_clause(scope, t.kecamatan_kode, t.kelurahan_kode))
+            .distinct())

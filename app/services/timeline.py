@@ -29,9 +29,20 @@ def person_timeline(session, person_id: int, scope: Scope, limit: int = 200) -> 
     return rows
 
 
-def encounter_counts(session, person_id: int, today: dt.date | None = None) -> dict[int, int]:
-    """Encounters in the last 30 / 90 / 365 days and in total."""
+def encounter_counts(session, person_id: int, today: dt.date | None = None,
+                     timeline: list | None = None, limit: int = 200) -> dict[int, int]:
+    """Encounters in the last 30 / 90 / 365 days and in total.
+
+    Given the person's `timeline` (rows of `person_timeline`) holding fewer than
+    `limit` rows, it is every visible encounter: counted here without a query.
+    """
     now = now_local() if today is None else dt.datetime.combine(today, dt.time(23, 59))
+    if timeline is not None and len(timeline) < limit:
+        out = {"total": len(timeline)}
+        for days in (30, 90, 365):
+            since = now - dt.timedelta(days=days)
+            out[days] = sum(1 for enc, *_ in timeline if enc.waktu is not None and enc.waktu >= since)
+        return out
     cols = [func.count().label("total")]
     for days in (30, 90, 365):
         since = now - dt.timedelta(days=days)

@@ -97,9 +97,7 @@ class CappedCountInterface(SQLAInterface):
         if not (page_size and order_column == pk.key and _search_active(filters)):
             return super().query(filters, order_column, order_direction, page, page_size,
                                  select_columns, outer_default_load)
-        inner = self._apply_inner_all(self.session.query(self.obj), filters,
-                                      select_columns=None, aliases_mapping={})
-        m = inner.with_entities(pk.label("id")).order_by(None).limit(COUNT_CAP + 1).cte("m")
+        m = self.match_ids(filters).limit(COUNT_CAP + 1).cte("m")
         size = select(func.count().label("n")).select_from(m).subquery("c")
         order = m.c.id.desc() if order_direction == "desc" else m.c.id.asc()
         ids = select(m.c.id).order_by(order).offset((page or 0) * page_size) \
@@ -119,6 +117,13 @@ class CappedCountInterface(SQLAInterface):
                                order_column, order_direction, None, None, select_columns,
                                outer_default_load)
         return count, query.all()
+
+    def match_ids(self, filters):
+        """SELECT of the primary keys (labelled `id`) of the rows the filters keep."""
+        pk = self.obj.__mapper__.primary_key[0]
+        inner = self._apply_inner_all(self.session.query(self.obj), filters,
+                                      select_columns=None, aliases_mapping={})
+        return inner.with_entities(pk.label("id")).order_by(None).statement
 
     def apply_pagination(self, query, page, page_size):
         """Deep pages as a deferred join: find the page's ids on an index, then load 25 rows.
