@@ -1,11 +1,10 @@
 """Short-TTL cache of the dashboard aggregates, one row per scope (table `dashboard_cache`).
 
-The year-wide unique-person counts cannot be read from an index at 1M persons /
-3M encounters within the dashboard's 300 ms budget, so the page shows figures at
-most `ttl` seconds old (default 60, config `DASHBOARD_CACHE_DETIK`).  A miss (or a
-stale row) computes `report_queries.dashboard` once and stores it; `refresh_all`
-(CLI `flask report refresh-dashboard`, run from cron) keeps the city-wide and
-per-kecamatan rows warm, computed in one pass so users never wait for a miss.
+Since the report summary (`report_summary`) a cold computation is a few small aggregates,
+so the cache is an extra, not a requirement: the page shows figures at most `ttl` seconds
+old (default 60, config `DASHBOARD_CACHE_DETIK`; 0 = always fresh).  A miss (or a stale
+row) computes `report_queries.dashboard` once and stores it; `refresh_all` (CLI
+`flask report refresh-dashboard`) recomputes the city-wide and per-kecamatan rows.
 The row lives in the database, so every worker process shares it.
 """
 from __future__ import annotations
@@ -80,7 +79,7 @@ def _store(session, key: str, data: dict, now: dt.datetime) -> None:
 
 
 def refresh_all(session, now: dt.datetime, limits: dict | None = None) -> list[str]:
-    """Recompute the city-wide row and every kecamatan's row in one pass
+    """Recompute the city-wide row and every kecamatan's row
     (`report_queries.dashboard_all`); returns the keys."""
     keys = []
     for kode, data in rq.dashboard_all(session, now, limits).items():

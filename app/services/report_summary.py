@@ -54,8 +54,9 @@ def _chunks(ids):
         yield ids[lo:lo + CHUNK]
 
 
-def _upsert(conn, table, keys: list[str], rows: list[dict]) -> None:
-    """Add the rows' counter values to existing rows (insert when missing)."""
+def _upsert(conn, table, keys: list[str], rows: list[dict], replace: bool = False) -> None:
+    """Add the rows' counter values to existing rows, or set them (`replace`); insert when
+    missing."""
     if not rows:
         return
     if conn.dialect.name == "postgresql":
@@ -65,7 +66,8 @@ def _upsert(conn, table, keys: list[str], rows: list[dict]) -> None:
     stmt = dialect_insert(table)
     counters = [c.name for c in table.columns if c.name not in keys]
     stmt = stmt.on_conflict_do_update(
-        index_elements=keys, set_={c: table.c[c] + stmt.excluded[c] for c in counters})
+        index_elements=keys, set_={c: stmt.excluded[c] if replace else table.c[c] + stmt.excluded[c]
+                                   for c in counters})
     conn.execute(stmt, rows)
 
 
@@ -152,9 +154,12 @@ def refresh_persons(conn, ids) -> None:
     while ids:
         rows = []
         for part in _chunks(ids):
+            # PostgreSQL: FOR NO KEY UPDATE serialises two transactions refreshing one person
+            # (it does not wait for the KEY SHARE lock of a concurrent encounter insert)
             rows += conn.execute(select(
                 Person.id, Person.merged_into_id, Person.is_archived, Person.kecamatan_kode,
-                Person.kelurahan_kode, Person.jenis_kelamin).where(Person.id.in_(part))).all()
+                Person.kelurahan_kode, Person.jenis_kelamin).where(Person.id.in_(part))
+                .order_by(Person.id).with_for_update(key_share=True)).all()
         for part in _chunks(ids):
             _contribution(_stored(conn, part), -1, delta)
             mine = set(part)
@@ -183,8 +188,7 @@ def recount_encounters(conn, keys) -> None:
             Encounter.kecamatan_kode.is_(None) if kec == NONE else Encounter.kecamatan_kode == kec,
             Encounter.kelurahan_kode.is_(None) if kel == NONE else Encounter.kelurahan_kode == kel)
         ).scalar()
-        conn.execute(delete(SE).where(SE.c.ym == ym, SE.c.kec == kec, SE.c.kel == kel))
-        conn.execute(insert(SE).values(ym=ym, kec=kec, kel=kel, n=n))
+        _upsert(conn, SE, ["ym", "kec", "kel"], [dict(ym=ym, kec=kec, kel=kel, n=n)], replace=True)
 
 
 # ----------------------------------------------------------------- listener

@@ -1,6 +1,7 @@
 """The dashboard (home of Pimpinan and Operator): SQL-aggregated figures, charts and a map.
 
-Figures come from `services.dashboard_cache` (at most DASHBOARD_CACHE_DETIK = 60 s old)."""
+Figures come from the report summary through `services.dashboard_cache` (at most
+DASHBOARD_CACHE_DETIK = 60 s old; a miss is computed in the request)."""
 from __future__ import annotations
 
 from flask import current_app
