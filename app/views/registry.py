@@ -54,6 +54,10 @@ def _wilayah_nama(kode: str | None) -> str:
     return _WILAYAH_NAMA.get(kode, kode)
 
 
+def _wilayah_label(kode: str | None) -> str:
+    return _wilayah_nama(kode) or "-"
+
+
 def _person_scope():
     return scope_rules.person_clause(current_scope())
 
@@ -110,14 +114,15 @@ class PersonView(DomainFormMixin, ArchiveRoutesMixin, ScopedModelView):
                     "updated_at"]
     order_columns = ["id", "nama", "tahun_lahir", "updated_at"]
     search_columns = ["nama", "nik", "jenis_kelamin", "nik_status"]
-    label_columns = PERSON_LABELS
+    label_columns = {**PERSON_LABELS, "kelurahan_kode": PERSON_LABELS["kelurahan"]}
     formatters_columns = display_formatters(
         "nama", "aliases", "nik", "no_kk", "tempat_lahir", "tanggal_lahir", "tahun_lahir",
         "tahun_lahir_perkiraan", "nama_ibu", "asal_wilayah", "alamat_ktp", "domisili_kelurahan",
         "kecamatan", "kelurahan", "jenis_ppks", "disabilitas", "catatan_kesehatan", "ciri_fisik",
         "kontak_keluarga", "persetujuan_oleh", "persetujuan_tanggal", "persetujuan_alasan_tidak",
         "updated_at", enums=("jenis_kelamin", "nik_status", "status_dtks"))
-    formatters_columns["kecamatan_kode"] = _wilayah_nama
+    for _key in ("kecamatan_kode", "kelurahan_kode", "asal_wilayah_kode", "domisili_kelurahan_kode"):
+        formatters_columns[_key] = _wilayah_label
     add_columns = PERSON_FORM_COLUMNS[:1] + ["alias_text"] + PERSON_FORM_COLUMNS[1:8] + \
         ["perkiraan_umur"] + PERSON_FORM_COLUMNS[8:] + ["photo_upload"] + FIRST_ENCOUNTER
     edit_columns = PERSON_FORM_COLUMNS[:1] + ["alias_text"] + PERSON_FORM_COLUMNS[1:] + ["photo_upload"]
@@ -244,18 +249,14 @@ class PersonView(DomainFormMixin, ArchiveRoutesMixin, ScopedModelView):
         )
 
     def _show_person(self, pk):
-        """The scoped person with everything the page shows in one statement (aliases,
-        PPKS types, the four regions) instead of five."""
-        from sqlalchemy.orm import joinedload, lazyload
-
-        from app.models import Wilayah
+        """The scoped person with its aliases and PPKS types in one statement, not three
+        (region names come from the code -> name map)."""
+        from sqlalchemy.orm import joinedload
 
         pk_int = _pk(pk)
-        regions = [joinedload(rel).options(lazyload(Wilayah.parent)) for rel in (
-            Person.kecamatan, Person.kelurahan, Person.asal_wilayah, Person.domisili_kelurahan)]
         person = db.session.scalars(
             db.select(Person).where(Person.id == pk_int, _person_scope())
-            .options(joinedload(Person.aliases), joinedload(Person.jenis_ppks), *regions)
+            .options(joinedload(Person.aliases), joinedload(Person.jenis_ppks))
         ).unique().one_or_none()
         return person if person is not None else self.get_scoped(pk_int)
 
@@ -263,8 +264,10 @@ class PersonView(DomainFormMixin, ArchiveRoutesMixin, ScopedModelView):
         (_l("Identitas"), {"fields": ["nama", "aliases", "nik", "nik_status", "no_kk",
                                       "jenis_kelamin", "tempat_lahir", "tanggal_lahir",
                                       "tahun_lahir", "tahun_lahir_perkiraan", "nama_ibu"]}),
-        (_l("Asal dan domisili"), {"fields": ["asal_wilayah", "alamat_ktp",
-                                              "domisili_kelurahan", "kecamatan", "kelurahan"]}),
+        # region names from the per-process code -> name map, not four lazy loads
+        (_l("Asal dan domisili"), {"fields": ["asal_wilayah_kode", "alamat_ktp",
+                                              "domisili_kelurahan_kode", "kecamatan_kode",
+                                              "kelurahan_kode"]}),
         (_l("Kondisi"), {"fields": ["jenis_ppks", "disabilitas", "catatan_kesehatan",
                                     "ciri_fisik", "kontak_keluarga", "status_dtks"]}),
         (_l("Persetujuan"), {"fields": ["persetujuan_oleh", "persetujuan_tanggal",
