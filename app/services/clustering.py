@@ -1,7 +1,8 @@
 """Best-first, constraint-aware clustering of scored pairs.
 
 Pairs are merged strongest first (decisive NIK matches before everything
-else). A merge is refused when the two clusters together would hold two
+else). A union involving an existing cluster also needs a good average score
+over all its cross pairs (average linkage). A merge is refused when the two clusters together would hold two
 different valid NIKs, both genders, two different exact birth dates, two
 clearly different mothers' names, or birth years that no record's estimate
 window can reconcile.
@@ -12,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Iterable, Mapping, Sequence
 
-from app.services.matching import Features, features
+from app.services.matching import Features, features, score_features
 from app.services.names import name_similarity
 
 __all__ = ["cluster_pairs", "clusters_to_pairs", "ClusterState"]
@@ -73,22 +74,36 @@ class ClusterState:
         self.year_lo, self.year_hi = max(self.year_lo, other.year_lo), min(self.year_hi, other.year_hi)
 
 
+EDGE_MARGIN = 1.5  # edges down to threshold - 1.5 may join clusters (if the cluster-level check agrees)
+LINK_MARGIN = 2.0  # a union of clusters needs a mean cross-pair score >= threshold - 2
+
+
 def cluster_pairs(
     pairs: Iterable[tuple],
     records: Mapping | Sequence,
     threshold: float,
+    model=None,
+    edge_margin: float = EDGE_MARGIN,
+    link_margin: float = LINK_MARGIN,
 ) -> list[list]:
     """Cluster record ids from scored pairs ``(id_a, id_b, score[, decisive])``.
 
     ``records`` maps id -> PersonRecord or Features (a sequence is indexed by
-    position). Only pairs with score >= threshold (or decisive) are used.
-    Returns clusters with at least two members, each a list of ids.
+    position). Pairs with score >= threshold - ``edge_margin`` (or decisive) are
+    tried strongest first. Two single records join on their edge alone; when
+    either side already holds several records, the union also needs the *mean*
+    score over all cross pairs >= threshold - ``link_margin`` (average linkage:
+    one strong edge cannot chain a common name into someone else's cluster).
+    Cross pairs not among ``pairs`` are scored with ``model`` when given (else
+    the mean is over the given cross pairs only). Any union with conflicting identity fields is
+    refused. Returns clusters with at least two members, each a list of ids.
     """
-    edges = []
+    edges, known = [], {}
     for p in pairs:
         a, b, s = p[0], p[1], p[2]
         decisive = bool(p[3]) if len(p) > 3 else False
-        if decisive or s >= threshold:
+        known[(a, b) if a <= b else (b, a)] = s
+        if decisive or s >= threshold - edge_margin:
             edges.append((not decisive, -s, a, b))
     edges.sort()
     parent: dict = {}
@@ -102,19 +117,39 @@ def cluster_pairs(
             parent[x], x = root, parent[x]
         return root
 
+    def feat(x):
+        f = records[x]
+        return f if isinstance(f, Features) else features(f)
+
     def get_state(x):
         if x not in state:
-            f = records[x]
-            state[x] = ClusterState.of(x, f if isinstance(f, Features) else features(f))
+            state[x] = ClusterState.of(x, feat(x))
         return state[x]
 
-    for _, _, a, b in edges:
+    def link(sa: ClusterState, sb: ClusterState) -> float:
+        """Mean score over the cross pairs of two clusters."""
+        vals = []
+        for x in sa.members:
+            for y in sb.members:
+                key = (x, y) if x <= y else (y, x)
+                if key not in known and model is not None:
+                    known[key] = score_features(feat(x), feat(y), model, explain=False).score
+                if key in known:
+                    vals.append(known[key])
+        return sum(vals) / len(vals)
+
+    for not_decisive, neg_s, a, b in edges:
         ra, rb = find(a), find(b)
         if ra == rb:
             continue
         sa, sb = get_state(ra), get_state(rb)
         if sa.conflicts_with(sb):
             continue
+        if not_decisive and -neg_s < threshold and len(sa.members) + len(sb.members) == 2:
+            continue  # a weak edge only joins records into a cluster, never pairs them alone
+        if not_decisive and len(sa.members) + len(sb.members) > 2:
+            if link(sa, sb) < threshold - link_margin:
+                continue
         if len(sa.members) < len(sb.members):
             ra, rb, sa, sb = rb, ra, sb, sa
         sa.absorb(sb)

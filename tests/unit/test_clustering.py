@@ -44,3 +44,29 @@ def test_decisive_pairs_first_and_threshold_applies():
     recs = {1: r(1, nik=NIK_A), 2: r(2, nik=NIK_A), 3: r(3, nik=NIK_B)}
     pairs = [(2, 3, 20.0), (1, 2, 15.0, True), (1, 3, 0.5)]
     assert clusters_to_pairs(cluster_pairs(pairs, recs, threshold=2.0)) == {(1, 2)}
+
+
+def test_average_linkage_refuses_a_chain_through_one_record():
+    """One good edge cannot pull a record into a cluster whose other members score it low."""
+    recs = {i: r(i) for i in (1, 2, 3)}
+    refused = cluster_pairs([(1, 2, 9.0), (2, 3, 5.0), (1, 3, -20.0)], recs, threshold=2.0)
+    assert clusters_to_pairs(refused) == {(1, 2)}
+    joined = cluster_pairs([(1, 2, 9.0), (2, 3, 5.0), (1, 3, 1.0)], recs, threshold=2.0)
+    assert clusters_to_pairs(joined) == {(1, 2), (1, 3), (2, 3)}
+
+
+def test_weak_edge_joins_a_cluster_but_never_pairs_two_records_alone():
+    recs = {i: r(i) for i in (1, 2, 3, 4, 5)}
+    # 1.0 is below the threshold 2.0 but within the edge margin: joins the {1, 2} cluster
+    clusters = cluster_pairs([(1, 2, 9.0), (2, 3, 1.0), (1, 3, 1.0), (4, 5, 1.0)], recs, threshold=2.0)
+    assert clusters_to_pairs(clusters) == {(1, 2), (1, 3), (2, 3)}
+
+
+def test_missing_cross_pairs_are_scored_with_the_model():
+    from app.services.matching import MatchModel
+
+    model = MatchModel.default()
+    recs = {1: r(1, nama="Sutrisno Wibowo"), 2: r(2, nama="Soetrisno Wibowo"), 3: r(3, nama="Agus")}
+    # a (forged) strong edge 2-3: the model scores 1-3 (Sutrisno vs Agus) far below, so 3 stays out
+    clusters = cluster_pairs([(1, 2, 12.0), (2, 3, 6.0)], recs, threshold=0.0, model=model)
+    assert clusters_to_pairs(clusters) == {(1, 2)}
