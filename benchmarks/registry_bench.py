@@ -64,7 +64,8 @@ def cases(pid: int) -> list[tuple[str, str, str, str]]:
     ]
 
 
-def run(url: str, repeat: int, warmup: int, only: str = "", profile: bool = False) -> list[dict]:
+def run(url: str, repeat: int, warmup: int, only: str = "", profile: bool = False,
+        statements: bool = False) -> list[dict]:
     from sqlalchemy import event
 
     from app.extensions import db
@@ -83,12 +84,17 @@ def run(url: str, repeat: int, warmup: int, only: str = "", profile: bool = Fals
         engine = db.engine
     counter = {"n": 0, "sql": 0.0, "t": 0.0}
 
+    per_statement: list[tuple[str, float]] = []
+
     def before(*_a, **_k):
         counter["n"] += 1
         counter["t"] = time.perf_counter()
 
-    def after(*_a, **_k):
-        counter["sql"] += time.perf_counter() - counter["t"]
+    def after(_conn, _cursor, statement, *_a, **_k):
+        spent = time.perf_counter() - counter["t"]
+        counter["sql"] += spent
+        if statements:
+            per_statement.append((" ".join(statement.split())[:110], spent * 1000))
 
     event.listen(engine, "before_cursor_execute", before)
     event.listen(engine, "after_cursor_execute", after)
@@ -109,14 +115,22 @@ def run(url: str, repeat: int, warmup: int, only: str = "", profile: bool = Fals
             pstats.Stats(prof).sort_stats("cumulative").print_stats(40)
             continue
         times, cpu, sql = [], [], []
+        by_statement: dict[int, list] = {}
         for _ in range(repeat):
             counter["n"], counter["sql"] = 0, 0.0
+            per_statement.clear()
             t, tc = time.perf_counter(), time.process_time()
             r = c.get(path)
             times.append((time.perf_counter() - t) * 1000)
             cpu.append((time.process_time() - tc) * 1000)
             sql.append(counter["sql"] * 1000)
             assert r.status_code == 200, (path, r.status_code)
+            for i, (text, ms) in enumerate(per_statement):
+                by_statement.setdefault(i, [text, []])[1].append(ms)
+        if statements:  # where the SQL time goes: median ms of each statement of the request
+            print(f"\n## {label}")
+            for text, ms in by_statement.values():
+                print(f"{statistics.median(ms):7.2f} ms  {text}")
         times.sort()
         results.append({"label": label, "kind": kind, "median": statistics.median(times),
                         "p95": times[max(0, int(round(0.95 * len(times))) - 1)],
@@ -133,8 +147,10 @@ def main(argv=None) -> None:
     ap.add_argument("--only", default="", help="run only cases whose label contains this")
     ap.add_argument("--profile", action="store_true",
                     help="print a cProfile of each case instead of timings")
+    ap.add_argument("--statements", action="store_true",
+                    help="also print the median time of each SQL statement of a request")
     args = ap.parse_args(argv)
-    results = run(args.db, args.repeat, args.warmup, args.only, args.profile)
+    results = run(args.db, args.repeat, args.warmup, args.only, args.profile, args.statements)
     if args.profile:
         return
     print(f"\n{args.db} ({args.repeat} requests each, after {args.warmup} warm-up)\n")
