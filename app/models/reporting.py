@@ -104,6 +104,17 @@ class SummaryPersonMonth(db.Model):
     first: Mapped[int] = mapped_column(Integer, nullable=False)
 
 
+class SummaryPersonSource(db.Model):
+    """Non-archived encounters of a live person (and records merged into it) in a month, per
+    source (`sumber`): the recap's encounters and persons by source."""
+
+    __tablename__ = "summary_person_source"
+    ym: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    pid: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False, index=True)
+    sumber: Mapped[str] = mapped_column(String(20), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer, nullable=False)
+
+
 class SummaryCount(db.Model):
     """Unique-person counters per month, person area, gender and PPKS type.
 

@@ -117,10 +117,10 @@ def rekap_ppks(session, period: Period, scope: Scope, kecamatan: str | None = No
 
     The unique met persons per kecamatan x gender (and returners) and per PPKS type come from
     the report summary (`report_summary`: one counter row per month, person area, gender and
-    type, kept on every write); encounters and persons by source are a query over the
-    month's encounters joined to the summary's person-months.
+    type, kept on every write); encounters and persons by source from its per person, month
+    and source rows.
     """
-    from app.models.reporting import SummaryPerson as SP, SummaryPersonMonth as SM
+    from app.models.reporting import SummaryPerson as SP, SummaryPersonSource as SS
 
     report_summary.apply_pending(session)
     no_jit(session)
@@ -147,18 +147,12 @@ def rekap_ppks(session, period: Period, scope: Scope, kecamatan: str | None = No
             continue
         _add(matrix, (kec, names.get(jenis, UNSET)), jk, int(n))
         _add(by_jenis, names.get(jenis, UNSET), jk, int(n))
-    ep = aliased(Person)
     area = area_clause(scope, SP.kec, SP.kel)
     if kecamatan:
         area = and_(area, SP.kec == kecamatan)
-    by_source = {s: {"encounters": e, "persons": p} for s, e, p in session.execute(
-        select(Encounter.sumber, func.count(Encounter.id), func.count(distinct(SM.pid)))
-        .select_from(Encounter).join(ep, ep.id == Encounter.person_id)
-        .join(SM, and_(SM.pid == survivor_id(ep), SM.ym == ym))
-        .join(SP, SP.pid == SM.pid)
-        .where(area, Encounter.is_archived.is_(False), Encounter.waktu >= period.start,
-               Encounter.waktu < period.end)
-        .group_by(Encounter.sumber)).all()}
+    by_source = {s: {"encounters": int(e), "persons": p} for s, e, p in session.execute(
+        select(SS.sumber, func.sum(SS.n), func.count()).join(SP, SP.pid == SS.pid)
+        .where(area, SS.ym == ym).group_by(SS.sumber)).all()}
     return {
         "by_jenis": by_jenis, "by_kecamatan": by_kecamatan, "matrix": matrix,
         "total": total, "returners": returners,

@@ -29,11 +29,12 @@ from sqlalchemy.orm import Session, aliased
 from app.models import Encounter, Person, person_ppks
 from app.models.reporting import (
     SummaryCount, SummaryEncounter, SummaryPerson, SummaryPersonJenis, SummaryPersonMonth,
+    SummaryPersonSource,
 )
 
 NONE = "-"  # stored area code when unknown (report_queries.UNSET)
 SP, SJ, SM = SummaryPerson.__table__, SummaryPersonJenis.__table__, SummaryPersonMonth.__table__
-SC, SE = SummaryCount.__table__, SummaryEncounter.__table__
+SC, SE, SS = SummaryCount.__table__, SummaryEncounter.__table__, SummaryPersonSource.__table__
 CHUNK = 500
 _TOMB = aliased(Person)  # the record an encounter is on (a tombstone or the person itself)
 
@@ -107,7 +108,7 @@ def _stored(conn, part):
     types = _group(conn.execute(select(SJ.c.pid, SJ.c.jenis).where(SJ.c.pid.in_(found))))
     months = _group(conn.execute(select(SM.c.pid, SM.c.ym, SM.c.ret, SM.c.first)
                                  .where(SM.c.pid.in_(found))))
-    for t in (SM, SJ, SP):
+    for t in (SS, SM, SJ, SP):
         conn.execute(delete(t).where(t.c.pid.in_(found)))
     return people, types, months
 
@@ -126,13 +127,18 @@ def _live(conn, part, live_rows):
         conn.execute(insert(SJ), [dict(pid=p, jenis=j) for p, js in types.items() for j in js])
     tomb = _TOMB
     seen: dict[int, set[int]] = {}
-    for pid, waktu in conn.execute(
-            select(func.coalesce(tomb.merged_into_id, tomb.id), Encounter.waktu)
+    sources: Counter = Counter()
+    for pid, waktu, sumber in conn.execute(
+            select(func.coalesce(tomb.merged_into_id, tomb.id), Encounter.waktu, Encounter.sumber)
             .select_from(Encounter).join(tomb, tomb.id == Encounter.person_id)
             .where(Encounter.is_archived.is_(False),
                    or_(tomb.id.in_(found), tomb.merged_into_id.in_(found)))):
         if pid in people:
             seen.setdefault(pid, set()).add(ym_of(waktu))
+            sources[(ym_of(waktu), pid, sumber)] += 1
+    if sources:
+        conn.execute(insert(SS), [dict(ym=ym, pid=p, sumber=src, n=n)
+                                  for (ym, p, src), n in sorted(sources.items())])
     months: dict = {}
     for pid, yms in seen.items():
         first_ever = min(yms)
@@ -282,9 +288,11 @@ def install(session_class=Session) -> None:
 
 # ----------------------------------------------------------------- rebuild
 
-def rebuild(conn) -> dict[str, int]:
-    """Recompute every summary table set-wise from the live tables; returns row counts."""
-    for t in (SC, SE, SM, SJ, SP):
+def rebuild(conn, sources: bool = True) -> dict[str, int]:
+    """Recompute every summary table set-wise from the live tables; returns row counts.
+    (`sources=False`: all but summary_person_source, for migration f1 that predates it.)"""
+    tables = (SP, SJ, SM, *([SS] if sources else []), SC, SE)
+    for t in reversed(tables):
         conn.execute(delete(t))
     live = and_(Person.merged_into_id.is_(None), Person.is_archived.is_(False))
     conn.execute(insert(SP).from_select(["pid", "kec", "kel", "jk"], select(
@@ -317,6 +325,8 @@ def rebuild(conn) -> dict[str, int]:
         func.sum(SM.c.first)).select_from(SM).join(SP, SP.c.pid == SM.c.pid)
         .outerjoin(SJ, SJ.c.pid == SM.c.pid)
         .group_by(SM.c.ym, SP.c.kec, SP.c.kel, SP.c.jk, jenis)))
+    if sources:
+        rebuild_sources(conn)
     eym = ym_sql(Encounter.waktu)
     ekec = func.coalesce(Encounter.kecamatan_kode, literal(NONE))
     ekel = func.coalesce(Encounter.kelurahan_kode, literal(NONE))
@@ -324,7 +334,17 @@ def rebuild(conn) -> dict[str, int]:
         eym, ekec, ekel, func.count()).where(Encounter.is_archived.is_(False))
         .group_by(eym, ekec, ekel)))
     if conn.dialect.name == "postgresql":
-        for t in (SP, SJ, SM, SC, SE):
+        for t in tables:
             conn.execute(text(f"ANALYZE {t.name}"))
-    return {t.name: conn.execute(select(func.count()).select_from(t)).scalar()
-            for t in (SP, SJ, SM, SC, SE)}
+    return {t.name: conn.execute(select(func.count()).select_from(t)).scalar() for t in tables}
+
+
+def rebuild_sources(conn) -> None:
+    """summary_person_source from the live tables (needs summary_person filled)."""
+    p = aliased(Person)
+    pid, ym = func.coalesce(p.merged_into_id, p.id), ym_sql(Encounter.waktu)
+    src = (select(ym.label("ym"), pid.label("pid"), Encounter.sumber, func.count().label("n"))
+           .select_from(Encounter).join(p, p.id == Encounter.person_id)
+           .where(Encounter.is_archived.is_(False)).group_by(ym, pid, Encounter.sumber).subquery())
+    conn.execute(insert(SS).from_select(["ym", "pid", "sumber", "n"], select(
+        src.c.ym, src.c.pid, src.c.sumber, src.c.n).join(SP, SP.c.pid == src.c.pid)))

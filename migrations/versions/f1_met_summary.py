@@ -65,7 +65,7 @@ def upgrade():
                     postgresql_where=sa.text("latitude IS NOT NULL"))
     from app.services.report_summary import rebuild
 
-    rebuild(op.get_bind())
+    rebuild(op.get_bind(), sources=False)  # f2 adds and fills summary_person_source
 
 
 def downgrade():

@@ -24,7 +24,7 @@ def _snapshot(s, pids) -> dict:
     """Summary rows of these persons, the year's counters and the test kelurahans' registry."""
     pids = sorted(pids)
     out = {}
-    for t in (summary.SP, summary.SJ, summary.SM):
+    for t in (summary.SP, summary.SJ, summary.SM, summary.SS):
         out[t.name] = sorted(tuple(r) for r in s.execute(sa.select(t).where(t.c.pid.in_(pids))))
     sc, se = summary.SC, summary.SE
     out["count"] = sorted(tuple(r) for r in s.execute(sa.select(sc).where(
@@ -48,6 +48,15 @@ INDEPENDENT = """
         WHERE e.is_archived = :f AND e.waktu >= :start AND e.waktu < :end)"""
 
 
+BY_SOURCE = """
+    SELECT e.sumber, count(*), count(DISTINCT s.id)
+    FROM encounter e JOIN person p ON p.id = e.person_id
+    JOIN person s ON s.id = COALESCE(p.merged_into_id, p.id)
+    WHERE e.is_archived = :f AND e.waktu >= :start AND e.waktu < :end
+      AND s.is_archived = :f AND s.merged_into_id IS NULL AND s.kecamatan_kode = :k
+    GROUP BY e.sumber"""
+
+
 def _check(s, pids) -> None:
     """incremental == rebuild, and every month's recap totals == plain SQL."""
     s.commit()
@@ -64,6 +73,9 @@ def _check(s, pids) -> None:
             assert got["total"]["J"] == len(mine), (month, kec)
             assert got["total"]["L"] == sum(r[2] == "L" for r in mine), (month, kec)
             assert got["returners"] == sum(r[3] for r in mine), (month, kec)
+            src = s.execute(sa.text(BY_SOURCE), {"f": False, "start": p.start, "end": p.end,
+                                                 "k": kec}).all()
+            assert got["by_source"] == {x: {"encounters": e, "persons": n} for x, e, n in src}
 
 
 @pytest.fixture()
