@@ -3,12 +3,18 @@
     cp benchmarks/results/bench_1m.db /tmp/dedup_1m.db
     .venv/bin/python -m benchmarks.dedup_scale --db sqlite:////tmp/dedup_1m.db [--queries 200] [--skip-rebuild]
 
+    .venv/bin/python -m benchmarks.dedup_scale --db URL --skip-rebuild --queries 0 --since-persons 0 --full-scan
+    .venv/bin/python -m benchmarks.dedup_scale --db URL --skip-rebuild --queries 0 --since-persons 0 --import-rows 10000
+
 Rebuilds the match_key table set-wise (bulk-loaded databases have none), then runs
 `find_candidates` for --queries noisy variants of existing persons (old
 spellings, dropped name part, age ±1) and prints wall and client-CPU p50/p95 and
 how often the true person is in the top 5.  Then adds --since-persons noisy
 copies of existing persons through the ORM (so the key listener runs and their
 timestamps are now) and times `scan(since=<time before adding>)` (0 = skip).
+--full-scan runs `dedup.scan_all` with stage timings (rolled back); --import-rows N
+writes the demo field sheet (`importer.demo_rows`) cut to N rows and times the dry run
+(`plan_import`) and the commit (`commit_import`, committed).
 It writes to the given database: use a copy.
 """
 from __future__ import annotations
@@ -29,6 +35,9 @@ def main() -> None:
     ap.add_argument("--queries", type=int, default=200)
     ap.add_argument("--since-persons", type=int, default=1000)
     ap.add_argument("--skip-rebuild", action="store_true")
+    ap.add_argument("--full-scan", action="store_true")
+    ap.add_argument("--import-rows", type=int, default=0)
+    ap.add_argument("--cap", type=int, default=0, help="real-time candidate cap (default dedup.MAX_CANDIDATES)")
     args = ap.parse_args()
     sys.path.insert(0, str(ROOT))
     import os
@@ -58,7 +67,7 @@ def main() -> None:
         rng = random.Random(3)
         max_id = s.scalar(select(func.max(Person.id)))
         rows = []
-        while len(rows) < args.queries:
+        while len(rows) < args.queries and max_id:
             p = s.get(Person, rng.randint(1, max_id))
             if p is not None and p.nama:
                 rows.append(p)
@@ -72,6 +81,10 @@ def main() -> None:
                             "tahun_lahir": (p.tahun_lahir or 1980) + rng.choice([-1, 0, 1]),
                             "kelurahan_kode": p.kelurahan_kode})
         everyone = Scope.everything()
+        if args.cap:
+            dedup.MAX_CANDIDATES = args.cap
+            dedup.candidate_ids.__defaults__ = (args.cap,)
+            dedup.candidate_ids_many.__defaults__ = (args.cap,)
         times, cpu, hits = [], [], 0
         for q, p in zip(queries, rows):
             t0, c0 = time.perf_counter(), time.process_time()
@@ -81,10 +94,16 @@ def main() -> None:
             hits += any(c.person_id == p.id for c in found)
         times.sort()
         cpu.sort()
-        p95 = times[int(len(times) * 0.95) - 1]
-        print(f"find_candidates over {n} persons: wall p50 {statistics.median(times):.1f} ms, "
+        p95 = times[int(len(times) * 0.95) - 1] if times else 0.0
+        if queries:
+            print(f"find_candidates over {n} persons: wall p50 {statistics.median(times):.1f} ms, "
               f"p95 {p95:.1f} ms; client CPU p50 {statistics.median(cpu):.1f} ms, "
-              f"p95 {cpu[int(len(cpu) * 0.95) - 1]:.1f} ms; true person in top 5: {hits}/{len(queries)}")
+                  f"p95 {cpu[int(len(cpu) * 0.95) - 1]:.1f} ms; true person in top 5: {hits}/{len(queries)}",
+                  flush=True)
+        if args.full_scan:
+            full_scan(s)
+        if args.import_rows:
+            import_file(s, args.import_rows)
         if not args.since_persons:
             return
         # --since: add noisy copies of existing persons through the ORM (keys kept by the listener)
@@ -100,10 +119,47 @@ def main() -> None:
                          kecamatan_kode=p.kecamatan_kode, kelurahan_kode=p.kelurahan_kode))
         s.commit()
         t0 = time.perf_counter()
+        c0 = time.process_time()
         run = dedup.scan(s, since=cutoff)
         s.rollback()
         print(f"scan --since ({run.persons} persons changed since {cutoff}): "
-              f"{time.perf_counter() - t0:.1f} s, {run.pairs_new} pairs")
+              f"{time.perf_counter() - t0:.1f} s wall, {time.process_time() - c0:.1f} s CPU, {run.pairs_new} pairs")
+
+
+def full_scan(s) -> None:
+    """`scan_all` with stage timings; rolled back."""
+    from app.services import dedup
+
+    t0, c0 = time.perf_counter(), time.process_time()
+    run = dedup.scan_all(s, log=lambda m: print(f"  [{time.perf_counter() - t0:.1f} s wall, "
+                                                f"{time.process_time() - c0:.1f} s CPU] {m}", flush=True))
+    s.rollback()
+    print(f"full scan of {run.persons} persons: {time.perf_counter() - t0:.1f} s wall, "
+          f"{time.process_time() - c0:.1f} s CPU (parent), {run.pairs_new} pairs", flush=True)
+
+
+def import_file(s, n: int) -> None:
+    """Dry run and commit of an n-row demo field sheet (CSV) into this registry."""
+    import csv
+    import io
+
+    from app.services import importer
+    from app.services.scope import Scope
+
+    rows = importer.demo_rows(persons=n // 2 + 10, seed=11)[: n + 1]
+    buf = io.StringIO()
+    csv.writer(buf).writerows(rows)
+    table = importer.read_rows("bench.csv", buf.getvalue().encode("utf-8"))
+    t0, c0 = time.perf_counter(), time.process_time()
+    plans = importer.plan_import(s, table, Scope.everything())
+    t1, c1 = time.perf_counter(), time.process_time()
+    print(f"import dry run of {len(table)} rows: {t1 - t0:.1f} s wall, {c1 - c0:.1f} s CPU; "
+          f"{importer.summary(plans)}", flush=True)
+    plans = importer.plan_import(s, table, Scope.everything())  # the commit re-plans, as the CLI does
+    importer.commit_import(s, plans, Scope.everything())
+    s.commit()
+    print(f"import commit (plan + write): {time.perf_counter() - t1:.1f} s wall, "
+          f"{time.process_time() - c1:.1f} s CPU", flush=True)
 
 
 if __name__ == "__main__":

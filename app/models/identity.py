@@ -24,7 +24,7 @@ class MatchKey(db.Model):
         ForeignKey("person.id", ondelete="CASCADE"), primary_key=True)
     key: Mapped[str] = mapped_column(String(160), primary_key=True)
 
-    __table_args__ = (Index("ix_match_key_key", "key"),)
+    __table_args__ = (Index("ix_match_key_key", "key", "person_id"),)  # covering: lookups read the index only
 
 
 class CandidatePair(db.Model):

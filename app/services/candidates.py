@@ -3,138 +3,358 @@
 Blocking: every record's keys (see :func:`matching.blocking_keys`); keys whose
 block is larger than ``max_block`` are compounded with gender and birth decade;
 blocks still larger than ``giant_block`` fall back to a sorted neighbourhood
-(window of ``window`` records sorted by birth year and name). Pairs are
-de-duplicated with numpy and scored with :func:`matching.score_features` —
-the same routine as the real-time check — in ``workers`` processes.
+(window of ``window`` records sorted by birth year). Keys are hashed to
+integers and blocks are expanded into pairs with numpy (one pass per offset
+within the sorted blocks), so a million records stay in compact arrays.
+
+Scoring: :func:`matching.score_batch` — element-wise the same as
+:func:`matching.score_features`, the real-time check's routine — in ``workers``
+forked processes, after an exact pre-filter (:func:`upper_bounds`) that drops
+pairs whose best possible score is below the threshold.
 """
 from __future__ import annotations
 
 import os
-from collections import Counter, defaultdict
+from collections import defaultdict
+from dataclasses import replace
 from typing import Iterable, Sequence
 
 import numpy as np
 
 from app.services.matching import (
+    COMPARISONS,
     Features,
     MatchModel,
     blocking_keys,
-    common_keys_for,
     features,
     raw_blocking_keys,
+    score_batch,
     score_features,
 )
 
-__all__ = ["KeyIndex", "candidate_pairs", "score_candidates", "prepare"]
+__all__ = ["KeyIndex", "candidate_pairs", "score_candidates", "prepare", "upper_bounds"]
 
 
 def prepare(records: Sequence) -> list[Features]:
-    """Features of each record, in order."""
-    return [features(r) for r in records]
+    """Features of each record, in order (uncached: a scan sees each record once)."""
+    raw = getattr(features, "__wrapped__", features)
+    return [raw(r) for r in records]
 
 
-def _record_keys(feats: Sequence[Features], max_block: int) -> tuple[list[set[str]], frozenset[str]]:
-    """Final blocking keys per record and the set of common (compounded) keys."""
-    raw = [raw_blocking_keys(f) for f in feats]
-    counts: Counter[str] = Counter()
-    for ks in raw:
-        counts.update(ks)
-    common = common_keys_for(counts, max_block)
-    if common:
-        raw = [blocking_keys(f, common) if not ks.isdisjoint(common) else ks for f, ks in zip(feats, raw)]
-    return raw, common
-
-
-def _block_pairs(members: np.ndarray, order_key: np.ndarray, giant_block: int, window: int) -> np.ndarray:
-    """Pair codes (i * 2**32 + j, i < j) for one block."""
-    n = len(members)
-    if n <= giant_block:
-        ii, jj = np.triu_indices(n, k=1)
-        a, b = members[ii], members[jj]
-    else:  # sorted neighbourhood over a giant block of a common name
-        m = members[np.argsort(order_key[members], kind="stable")]
-        parts_a, parts_b = [], []
-        for off in range(1, min(window, n - 1) + 1):
-            parts_a.append(m[:-off])
-            parts_b.append(m[off:])
-        a, b = np.concatenate(parts_a), np.concatenate(parts_b)
-    lo, hi = np.minimum(a, b), np.maximum(a, b)
-    return (lo.astype(np.int64) << 32) | hi.astype(np.int64)
-
-
-def _unique(codes: np.ndarray) -> np.ndarray:
-    """Sorted unique values (sort-based; numpy's hash-based ``unique`` is ~8x slower here)."""
-    if len(codes) == 0:
-        return codes
-    codes = np.sort(codes, kind="stable" if len(codes) < 1000 else None)
-    return codes[np.concatenate(([True], codes[1:] != codes[:-1]))]
-
-
-def candidate_pairs(
-    feats: Sequence[Features], max_block: int = 300, giant_block: int = 1500, window: int = 60
-) -> tuple[np.ndarray, np.ndarray, frozenset[str]]:
-    """Unique candidate pairs (index arrays i < j) and the common-key set used."""
-    keys, common = _record_keys(feats, max_block)
-    blocks: dict[str, list[int]] = defaultdict(list)
-    for i, ks in enumerate(keys):
-        for k in ks:
-            blocks[k].append(i)
-    order_key = np.array([(f.year or 0) for f in feats], dtype=np.int64)
-    chunks: list[np.ndarray] = []
-    pending = 0
-    for members in blocks.values():
-        if len(members) < 2:
-            continue
-        chunks.append(_block_pairs(np.asarray(members, dtype=np.int64), order_key, giant_block, window))
-        pending += len(chunks[-1])
-        if pending > 20_000_000:  # keep memory bounded: de-duplicate as we go
-            chunks = [_unique(np.concatenate(chunks))]
-            pending = len(chunks[0])
-    codes = _unique(np.concatenate(chunks)) if chunks else np.zeros(0, dtype=np.int64)
-    return (codes >> 32).astype(np.int64), (codes & 0xFFFFFFFF).astype(np.int64), common
-
-
-# ----------------------------------------------------------------- scoring
+# ----------------------------------------------------------------- parallel helper
 
 _WORK: dict = {}
 
 
-def _score_chunk(bounds: tuple[int, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _pool_map(fn, tasks: list, workers: int | None):
+    """Map ``fn`` over ``tasks`` in forked workers that share ``_WORK`` (or inline)."""
+    workers = workers or min(2, os.cpu_count() or 1)
+    if workers > 1 and len(tasks) > 1:
+        import multiprocessing as mp
+
+        with mp.get_context("fork").Pool(workers) as pool:
+            return pool.map(fn, tasks, chunksize=1)
+    return [fn(t) for t in tasks]
+
+
+def _ranges(n: int, size: int) -> list[tuple[int, int]]:
+    return [(lo, min(lo + size, n)) for lo in range(0, n, size)]
+
+
+# ----------------------------------------------------------------- blocking
+
+def _raw_rows(bounds: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """(record index, key hash) of the raw keys of records lo..hi."""
+    lo, hi = bounds
+    feats = _WORK["feats"]
+    recs: list[int] = []
+    keys: list[int] = []
+    for i in range(lo, hi):
+        ks = raw_blocking_keys(feats[i])
+        recs.extend([i] * len(ks))
+        keys.extend(hash(k) for k in ks)
+    return np.array(recs, dtype=np.int64), np.array(keys, dtype=np.int64)
+
+
+def _compound_rows(idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(record index, key hash) of the final keys of records ``idx`` (which have a common key)."""
+    feats, common = _WORK["feats"], _WORK["common"]
+    recs: list[int] = []
+    keys: list[int] = []
+    for i in idx.tolist():
+        f = feats[i]
+        raw = raw_blocking_keys(f)
+        ks = blocking_keys(f, {k for k in raw if hash(k) in common})
+        recs.extend([i] * len(ks))
+        keys.extend(hash(k) for k in ks)
+    return np.array(recs, dtype=np.int64), np.array(keys, dtype=np.int64)
+
+
+def _key_rows(feats: Sequence[Features], max_block: int, workers: int | None):
+    """All (record, final key hash) rows: raw keys, common ones compounded."""
+    chunk = max(2000, len(feats) // 8 + 1)
+    _WORK["feats"] = feats
+    try:
+        return _key_rows_inner(feats, max_block, workers, chunk)
+    finally:
+        _WORK.pop("feats", None)
+
+
+def _key_rows_inner(feats, max_block: int, workers: int | None, chunk: int):
+    parts = _pool_map(_raw_rows, _ranges(len(feats), chunk), workers if len(feats) > 20000 else 1)
+    rec = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, np.int64)
+    key = np.concatenate([p[1] for p in parts]) if parts else np.zeros(0, np.int64)
+    uniq, counts = np.unique(key, return_counts=True)
+    common = uniq[counts > max_block]
+    if len(common) == 0:
+        return rec, key
+    is_common = np.isin(key, common)
+    touched = np.unique(rec[is_common])
+    keep = ~np.isin(rec, touched)
+    _WORK["common"] = set(common.tolist())
+    try:
+        splits = np.array_split(touched, max(1, min(16, len(touched) // 2000)))
+        parts = _pool_map(_compound_rows, splits, workers if len(touched) > 20000 else 1)
+    finally:
+        _WORK.pop("common", None)
+    return (np.concatenate([rec[keep], *[p[0] for p in parts]]),
+            np.concatenate([key[keep], *[p[1] for p in parts]]))
+
+
+def _unique(codes: np.ndarray) -> np.ndarray:
+    """Sorted unique values (sort-based; numpy's hash-based ``unique`` is slower here)."""
+    if len(codes) == 0:
+        return codes
+    codes = np.sort(codes)
+    return codes[np.concatenate(([True], codes[1:] != codes[:-1]))]
+
+
+def block_pairs(rec: np.ndarray, key: np.ndarray, order_key: np.ndarray, giant_block: int,
+                window: int) -> np.ndarray:
+    """Unique pair codes (i << 32 | j, i < j) of records sharing a key.
+
+    Blocks up to ``giant_block`` members give all their pairs; larger blocks
+    give each member's ``window`` next neighbours in birth-year order.
+    """
+    order = np.lexsort((rec, order_key[rec], key))
+    rec, key = rec[order], key[order]
+    n = len(rec)
+    if n < 2:
+        return np.zeros(0, np.int64)
+    starts = np.flatnonzero(np.concatenate(([True], key[1:] != key[:-1])))
+    sizes = np.diff(np.append(starts, n))
+    multi = sizes >= 2
+    starts, sizes = starts[multi], sizes[multi]
+    if not len(starts):
+        return np.zeros(0, np.int64)
+    idx = _ranges_concat(starts, sizes)
+    size_row = np.repeat(sizes, sizes)
+    pos = idx - np.repeat(starts, sizes)
+    room = size_row - 1 - pos  # members after this row in its block
+    room = np.where(size_row > giant_block, np.minimum(room, window), room)
+    chunks: list[np.ndarray] = []
+    pending = 0
+    off = 1
+    while len(idx):
+        live = room >= off
+        idx, room = idx[live], room[live]
+        if not len(idx):
+            break
+        a, b = rec[idx], rec[idx + off]
+        chunks.append((np.minimum(a, b) << 32) | np.maximum(a, b))
+        pending += len(a)
+        if pending > 30_000_000:  # keep memory bounded: de-duplicate as we go
+            chunks = [_unique(np.concatenate(chunks))]
+            pending = len(chunks[0])
+        off += 1
+    codes = _unique(np.concatenate(chunks)) if chunks else np.zeros(0, np.int64)
+    return codes[(codes >> 32) != (codes & 0xFFFFFFFF)]
+
+
+def _ranges_concat(starts: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """Concatenated aranges [s, s+z) without a Python loop."""
+    total = int(sizes.sum())
+    out = np.ones(total, dtype=np.int64)
+    ends = np.cumsum(sizes)
+    out[0] = starts[0]
+    out[ends[:-1]] = starts[1:] - (starts[:-1] + sizes[:-1] - 1)
+    return np.cumsum(out)
+
+
+def candidate_pairs(
+    feats: Sequence[Features], max_block: int = 300, giant_block: int = 1500, window: int = 60,
+    workers: int | None = 1,
+) -> tuple[np.ndarray, np.ndarray, frozenset[str]]:
+    """Unique candidate pairs (index arrays i < j) and the common-key set used.
+
+    The common-key set is returned as strings only for small inputs (the
+    real-time :class:`KeyIndex` of a benchmark); large scans return it empty.
+    """
+    rec, key = _key_rows(feats, max_block, workers)
+    order_key = np.array([(f.year or 0) for f in feats], dtype=np.int64)
+    codes = block_pairs(rec, key, order_key, giant_block, window)
+    common: frozenset[str] = frozenset()
+    if len(feats) <= 200_000:
+        from collections import Counter
+
+        counts: Counter[str] = Counter()
+        for f in feats:
+            counts.update(raw_blocking_keys(f))
+        common = frozenset(k for k, c in counts.items() if c > max_block)
+    return (codes >> 32).astype(np.int64), (codes & 0xFFFFFFFF).astype(np.int64), common
+
+
+# ----------------------------------------------------------------- exact pre-filter
+
+_NAME_ONLY = dict(nik=None, nik_valid=False, kk=None, gender=None, birth_date=None, year=None, mother=(),
+                  asal=None, kelurahan=frozenset(), kecamatan=frozenset())
+
+
+class Snapshot:
+    """Integer-coded columns of the features (what the pre-filter compares)."""
+
+    def __init__(self, feats: Sequence[Features]):
+        n = len(feats)
+        self.gender = np.zeros(n, np.int8)
+        self.year = np.full(n, -10_000, np.int64)
+        self.tol = np.zeros(n, np.int64)
+        self.bdate = np.zeros(n, np.int64)
+        self.nik = np.full(n, -1, np.int64)
+        self.kk = np.zeros(n, np.int64)
+        self.mother = np.zeros(n, bool)
+        self.asal = np.zeros(n, bool)
+        self.place = np.zeros(n, bool)
+        self.name_id = np.zeros(n, np.int64)
+        names: dict[tuple, int] = {(): 0}
+        self.name_feats: list[Features | None] = [None]
+        for i, f in enumerate(feats):
+            self.gender[i] = 1 if f.gender == "L" else 2 if f.gender == "P" else 0
+            if f.year is not None:
+                self.year[i] = f.year
+            self.tol[i] = f.year_tol
+            if f.birth_date:
+                self.bdate[i] = f.birth_date.toordinal()
+            if f.nik_valid:
+                self.nik[i] = int(f.nik)
+            if f.kk:
+                self.kk[i] = hash(f.kk) | 1
+            self.mother[i] = bool(f.mother)
+            self.asal[i] = bool(f.asal)
+            self.place[i] = bool(f.kelurahan)
+            nid = names.get(f.names)
+            if nid is None:
+                nid = names[f.names] = len(names)
+                self.name_feats.append(replace(f, **_NAME_ONLY))
+            self.name_id[i] = nid
+
+
+def _birth_weights(s: Snapshot, ia: np.ndarray, ib: np.ndarray, model: MatchModel) -> np.ndarray:
+    """Birth comparison weight per pair (the levels of ``matching._birth_level``)."""
+    w = [model.weight("lahir", lv) for lv in range(len(COMPARISONS["lahir"]))]
+    ya, yb, ta, tb = s.year[ia], s.year[ib], s.tol[ia], s.tol[ib]
+    known = (ya > -10_000) & (yb > -10_000)
+    diff = np.abs(ya - yb)
+    exactish = (ta <= 1) & (tb <= 1)
+    level = np.select(
+        [~known, (s.bdate[ia] > 0) & (s.bdate[ia] == s.bdate[ib]), diff == 0, diff <= 1,
+         (diff <= 3) & ~exactish, (diff <= 6) & ~exactish, diff > ta + tb + 1],
+        [0, 1, 2, 3, 4, 5, 7], default=6)
+    return np.asarray(w)[level]
+
+
+def upper_bounds(s: Snapshot, ia: np.ndarray, ib: np.ndarray, model: MatchModel,
+                 name_part: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(upper bound of the score, decisive) per pair; exact where cheap, the best level elsewhere.
+
+    ``name_part`` is the name evidence (name weight + rarity adjustment) per
+    pair; without it the best possible name evidence is assumed.
+    """
+    def best(comp):
+        return max(model.weight(comp, lv) for lv in range(1, len(COMPARISONS[comp])))
+
+    if name_part is None:
+        name_part = np.where((s.name_id[ia] > 0) & (s.name_id[ib] > 0),
+                             best("nama") + max(0.0, model.tf_clip[1]), 0.0)
+    ub = model.prior_weight + name_part + _birth_weights(s, ia, ib, model)
+    ga, gb = s.gender[ia], s.gender[ib]
+    ub = ub + np.where((ga > 0) & (gb > 0), np.where(ga == gb, model.weight("jenis_kelamin", 1),
+                                                       model.weight("jenis_kelamin", 2)), 0.0)
+    ka, kb = s.kk[ia], s.kk[ib]
+    ub = ub + np.where((ka != 0) & (kb != 0), np.where(ka == kb, model.weight("no_kk", 1),
+                                                       model.weight("no_kk", 2)), 0.0)
+    na, nb = s.nik[ia], s.nik[ib]
+    both_nik = (na >= 0) & (nb >= 0)
+    decisive = both_nik & (na == nb)
+    ub = ub + np.where(both_nik, np.where(decisive, model.weight("nik", 1), max(model.weight("nik", 2),
+                                                                               model.weight("nik", 3))), 0.0)
+    for comp, col in (("nama_ibu", s.mother), ("asal", s.asal), ("tempat", s.place)):
+        ub = ub + np.where(col[ia] & col[ib], best(comp), 0.0)
+    return ub, decisive
+
+
+def _name_parts(s: Snapshot, ia: np.ndarray, ib: np.ndarray, model: MatchModel, cache: dict) -> np.ndarray:
+    """Exact name evidence per pair: the score of the name-only features minus the prior."""
+    codes = (s.name_id[ia] << 32) | s.name_id[ib]  # ordered: the name comparison is not symmetric
+    uniq, inverse = np.unique(codes, return_inverse=True)
+    vals = np.empty(len(uniq))
+    prior = model.prior_weight
+    for k, c in enumerate(uniq.tolist()):
+        v = cache.get(c)
+        if v is None:
+            x, y = c >> 32, c & 0xFFFFFFFF
+            if x == 0 or y == 0:
+                v = 0.0
+            else:
+                v = score_features(s.name_feats[x], s.name_feats[y], model, explain=False).score - prior
+            cache[c] = v
+        vals[k] = v
+    return vals[inverse]
+
+
+# ----------------------------------------------------------------- scoring
+
+def _score_chunk(bounds: tuple[int, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
     """Score pairs[lo:hi] from the fork-shared work state; keep those >= min_score."""
     lo, hi = bounds
-    feats, ia, ib, model, min_score = (_WORK[k] for k in ("feats", "ia", "ib", "model", "min_score"))
-    keep_i, keep_j, keep_s = [], [], []
-    for x, y in zip(ia[lo:hi].tolist(), ib[lo:hi].tolist()):
-        s = score_features(feats[x], feats[y], model, explain=False).score
-        if s >= min_score:
-            keep_i.append(x)
-            keep_j.append(y)
-            keep_s.append(s)
-    return np.array(keep_i, dtype=np.int64), np.array(keep_j, dtype=np.int64), np.array(keep_s)
+    feats, ia, ib, model, min_score, snap = (_WORK[k] for k in ("feats", "ia", "ib", "model", "min_score", "snap"))
+    a, b = ia[lo:hi], ib[lo:hi]
+    if snap is not None:
+        margin = min_score - 1e-5
+        ub, decisive = upper_bounds(snap, a, b, model)
+        keep = decisive | (ub >= margin)
+        a, b = a[keep], b[keep]
+        ub, decisive = upper_bounds(snap, a, b, model, _name_parts(snap, a, b, model, _WORK.setdefault("cache", {})))
+        keep = decisive | (ub >= margin)
+        a, b = a[keep], b[keep]
+    scores = score_batch(feats, a, b, model)
+    keep = scores >= min_score
+    return a[keep], b[keep], scores[keep], len(a)
 
 
 def score_candidates(
     feats: Sequence[Features], ia: np.ndarray, ib: np.ndarray, model: MatchModel,
     min_score: float | None = None, workers: int | None = None, chunk: int = 200_000,
+    prefilter: bool = True, stats: dict | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Score candidate pairs; returns (i, j, score) arrays for score >= min_score."""
-    _WORK.update(feats=feats, ia=ia, ib=ib, model=model,
-                 min_score=model.review_threshold if min_score is None else min_score)
-    bounds = [(lo, min(lo + chunk, len(ia))) for lo in range(0, len(ia), chunk)]
-    workers = workers or min(2, os.cpu_count() or 1)
-    try:
-        if workers > 1 and len(bounds) > 1:
-            import multiprocessing as mp
+    """Score candidate pairs; returns (i, j, score) arrays for score >= min_score.
 
-            with mp.get_context("fork").Pool(workers) as pool:
-                parts = pool.map(_score_chunk, bounds)
-        else:
-            parts = [_score_chunk(b) for b in bounds]
+    With ``prefilter`` the pairs whose upper bound is below ``min_score`` are
+    not scored (they could not be kept); the result is the same either way.
+    ``stats['scored']`` (if given) receives the number of pairs actually scored.
+    """
+    min_score = model.review_threshold if min_score is None else min_score
+    snap = Snapshot(feats) if prefilter and len(ia) else None
+    _WORK.update(feats=feats, ia=ia, ib=ib, model=model, min_score=min_score, snap=snap)
+    try:
+        parts = _pool_map(_score_chunk, _ranges(len(ia), chunk), workers)
     finally:
-        _WORK.clear()
+        for k in ("feats", "ia", "ib", "model", "min_score", "snap", "cache"):
+            _WORK.pop(k, None)
+    if stats is not None:
+        stats["scored"] = sum(p[3] for p in parts)
     if not parts:
         return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
-    return tuple(np.concatenate(p) for p in zip(*parts))  # type: ignore[return-value]
+    return tuple(np.concatenate([p[k] for p in parts]) for k in range(3))  # type: ignore[return-value]
 
 
 class KeyIndex:

@@ -10,7 +10,7 @@ import datetime as dt
 import json
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, literal, or_, select
 
 from app.models import CandidatePair, DedupScan, Encounter, MatchKey, Person, PersonAlias, Wilayah
 from app.models.base import now_local
@@ -78,16 +78,18 @@ _PERSON_COLS = (Person.id, Person.nama, Person.nik, Person.no_kk, Person.jenis_k
                 Person.kelurahan_kode)
 
 
-def load_records(session, person_ids, where=None) -> dict[int, PersonRecord]:
+def load_records(session, person_ids, where=None, dates: bool = True, chunk_size: int = 900
+                 ) -> dict[int, PersonRecord]:
     """Full PersonRecords (names, aliases, facts, encounter places and dates).
 
-    Three column-only queries per 900 ids (persons, aliases, encounters);
-    `where` is an extra clause on Person (e.g. the user's scope).
+    Three column-only queries per `chunk_size` ids (persons, aliases, encounters);
+    `where` is an extra clause on Person (e.g. the user's scope); ``dates=False``
+    reads only the distinct encounter kelurahan (all the scorer uses).
     """
     ids = sorted({int(i) for i in person_ids})
     out: dict[int, PersonRecord] = {}
-    for lo in range(0, len(ids), 900):
-        chunk = ids[lo:lo + 900]
+    for lo in range(0, len(ids), chunk_size):
+        chunk = ids[lo:lo + chunk_size]
         q = select(*_PERSON_COLS).where(Person.id.in_(chunk))
         if where is not None:
             q = q.where(where)
@@ -101,9 +103,12 @@ def load_records(session, person_ids, where=None) -> dict[int, PersonRecord]:
                                           .order_by(PersonAlias.id)):
             aliases.setdefault(pid, []).append(alias)
         places: dict[int, list] = {}
+        if dates:
+            q = select(Encounter.person_id, Encounter.kelurahan_kode, Encounter.waktu)
+        else:
+            q = select(Encounter.person_id, Encounter.kelurahan_kode, literal(None)).distinct()
         for pid, kel, waktu in session.execute(
-                select(Encounter.person_id, Encounter.kelurahan_kode, Encounter.waktu)
-                .where(Encounter.person_id.in_(chunk), Encounter.is_archived.is_(False))):
+                q.where(Encounter.person_id.in_(chunk), Encounter.is_archived.is_(False))):
             places.setdefault(pid, []).append((kel, waktu))
         for p in persons:
             out[p.id] = record_of(p, aliases.get(p.id, ()), places.get(p.id, ()))
@@ -203,18 +208,49 @@ def candidate_ids(session, rec: PersonRecord, limit: int = MAX_CANDIDATES) -> se
     Block sizes are counted with a cap (a giant block of a common name costs
     no more than `limit` index entries); at most `limit` persons are returned.
     """
-    keys = keys_for(rec)
-    counts = key_counts(session, keys, limit + 1)
-    chosen, total = [], 0
-    for key in sorted(counts, key=lambda k: (counts[k], k)):
-        if chosen and total + counts[key] > limit:
-            break
-        chosen.append(key)
-        total += counts[key]
-    if not chosen:
-        return set()
-    q = select(MatchKey.person_id).where(MatchKey.key.in_(chosen)).distinct().limit(limit)
-    return set(session.scalars(q))
+    return candidate_ids_many(session, {0: rec}, limit)[0]
+
+
+def candidate_ids_many(session, recs: dict, limit: int = MAX_CANDIDATES) -> dict:
+    """`candidate_ids` of many records with a few statements per 200 distinct keys.
+
+    Each record takes its smallest blocks first until `limit` persons; a record
+    whose smallest block is already larger gets the first `limit` persons of it.
+    """
+    from collections import defaultdict
+
+    keys_of = {rid: keys_for(rec) for rid, rec in recs.items()}
+    all_keys = sorted(set().union(*keys_of.values())) if keys_of else []
+    counts: dict[str, int] = {}
+    for lo in range(0, len(all_keys), 200):
+        counts.update(key_counts(session, all_keys[lo:lo + 200], limit + 1))
+    chosen_of, small, big = {}, set(), set()
+    for rid, keys in keys_of.items():
+        chosen, total = [], 0
+        for key in sorted((k for k in keys if k in counts), key=lambda k: (counts[k], k)):
+            if chosen and total + counts[key] > limit:
+                break
+            chosen.append(key)
+            total += counts[key]
+        chosen_of[rid] = chosen
+        for key in chosen:
+            (big if counts[key] > limit else small).add(key)
+    members: dict[str, list[int]] = defaultdict(list)
+    small_keys = sorted(small)
+    for lo in range(0, len(small_keys), 500):
+        for key, pid in session.execute(select(MatchKey.key, MatchKey.person_id)
+                                        .where(MatchKey.key.in_(small_keys[lo:lo + 500]))):
+            members[key].append(pid)
+    for key in sorted(big):
+        members[key] = list(session.scalars(select(MatchKey.person_id).where(MatchKey.key == key)
+                                            .order_by(MatchKey.person_id).limit(limit)))
+    out = {}
+    for rid, chosen in chosen_of.items():
+        ids: set[int] = set()
+        for key in chosen:
+            ids.update(members[key])
+        out[rid] = ids if len(ids) <= limit else set(sorted(ids)[:limit])
+    return out
 
 
 def find_candidates(session, person_data: dict | PersonRecord, scope: Scope, limit: int = 5,
@@ -228,7 +264,7 @@ def find_candidates(session, person_data: dict | PersonRecord, scope: Scope, lim
     ids = candidate_ids(session, rec) - {int(i) for i in exclude_ids}
     if not ids:
         return []
-    records = load_records(session, ids, where=person_clause(scope))
+    records = load_records(session, ids, where=person_clause(scope), dates=False)
     m = model()
     fa = features(rec)
     threshold = m.review_threshold if min_score is None else min_score
@@ -246,32 +282,38 @@ def find_candidates(session, person_data: dict | PersonRecord, scope: Scope, lim
 
 def _candidates(session, results, m) -> list[Candidate]:
     """Display details (photo, aliases, last encounter) of the top candidates in three queries."""
-    ids = [pid for pid, _ in results]
-    if not ids:
-        return []
-    persons = {p.id: p for p in session.execute(select(Person.id, Person.nama, Person.photo)
-                                                .where(Person.id.in_(ids))).all()}
-    aliases: dict[int, list[str]] = {}
-    for pid, alias in session.execute(select(PersonAlias.person_id, PersonAlias.alias)
-                                      .where(PersonAlias.person_id.in_(ids)).order_by(PersonAlias.id)):
-        aliases.setdefault(pid, []).append(alias)
-    last: dict[int, tuple] = {}
-    for pid, waktu, lokasi, kel in session.execute(
-            select(Encounter.person_id, Encounter.waktu, Encounter.lokasi, Wilayah.nama)
-            .outerjoin(Wilayah, Wilayah.kode == Encounter.kelurahan_kode)
-            .where(Encounter.person_id.in_(ids), Encounter.is_archived.is_(False))
-            .order_by(Encounter.person_id, Encounter.waktu.desc(), Encounter.id.desc())):
-        last.setdefault(pid, (waktu, lokasi, kel))
-    out = []
-    for pid, res in results:
-        p, enc = persons[pid], last.get(pid)
-        level = "pasti" if res.decisive else ("kuat" if res.score >= m.likely_threshold else "mungkin")
-        out.append(Candidate(
-            person_id=pid, nama=p.nama or (f'"{aliases[pid][0]}"' if aliases.get(pid) else "(tanpa nama)"), score=round(res.score, 2),
-            probability=round(res.probability, 4), decisive=res.decisive, level=level,
-            reasons=list(res.reasons), photo=p.photo, aliases=aliases.get(pid, []),
-            last_encounter=enc[0] if enc else None,
-            last_place=", ".join(x for x in (enc[1], enc[2]) if x) if enc else None))
+    return candidates_many(session, {0: results}, m).get(0, [])
+
+
+def candidates_many(session, results_of: dict, m) -> dict:
+    """`Candidate`s for many checks at once: {key: [(person_id, MatchResult)]} -> {key: [Candidate]}."""
+    ids = sorted({pid for results in results_of.values() for pid, _ in results})
+    persons, aliases, last = {}, {}, {}
+    for lo in range(0, len(ids), 900):
+        chunk = ids[lo:lo + 900]
+        persons.update({p.id: p for p in session.execute(select(Person.id, Person.nama, Person.photo)
+                                                         .where(Person.id.in_(chunk))).all()})
+        for pid, alias in session.execute(select(PersonAlias.person_id, PersonAlias.alias)
+                                          .where(PersonAlias.person_id.in_(chunk)).order_by(PersonAlias.id)):
+            aliases.setdefault(pid, []).append(alias)
+        for pid, waktu, lokasi, kel in session.execute(
+                select(Encounter.person_id, Encounter.waktu, Encounter.lokasi, Wilayah.nama)
+                .outerjoin(Wilayah, Wilayah.kode == Encounter.kelurahan_kode)
+                .where(Encounter.person_id.in_(chunk), Encounter.is_archived.is_(False))
+                .order_by(Encounter.person_id, Encounter.waktu.desc(), Encounter.id.desc())):
+            last.setdefault(pid, (waktu, lokasi, kel))
+    out = {}
+    for key, results in results_of.items():
+        out[key] = []
+        for pid, res in results:
+            p, enc = persons[pid], last.get(pid)
+            level = "pasti" if res.decisive else ("kuat" if res.score >= m.likely_threshold else "mungkin")
+            out[key].append(Candidate(
+                person_id=pid, nama=p.nama or (f'"{aliases[pid][0]}"' if aliases.get(pid) else "(tanpa nama)"),
+                score=round(res.score, 2), probability=round(res.probability, 4), decisive=res.decisive,
+                level=level, reasons=list(res.reasons), photo=p.photo, aliases=aliases.get(pid, []),
+                last_encounter=enc[0] if enc else None,
+                last_place=", ".join(x for x in (enc[1], enc[2]) if x) if enc else None))
     return out
 
 
@@ -347,7 +389,7 @@ def _visible(alias, scope: Scope):
 
 # ----------------------------------------------------------------- batch scan
 
-def scan(session, since: dt.datetime | None = None, progress=None, batch: int = 500,
+def scan(session, since: dt.datetime | None = None, progress=None, batch: int = 2000,
          workers: int | None = None) -> DedupScan:
     """Compare every live person (or those changed since `since`) with its candidates.
 
@@ -361,35 +403,72 @@ def scan(session, since: dt.datetime | None = None, progress=None, batch: int = 
     run = DedupScan(started_at=now_local(), since=since, persons=0, pairs_new=0)
     session.add(run)
     ids = changed_person_ids(session, since)
-    decided = {(a, b) for a, b in session.execute(select(CandidatePair.person_a_id, CandidatePair.person_b_id)
-                                                  .where(CandidatePair.status != "baru"))}
     m = model()
-    everyone = Scope.everything()
     seen: set[tuple[int, int]] = set()
     for lo in range(0, len(ids), batch):
         chunk = ids[lo:lo + batch]
-        recs = load_records(session, chunk)
-        cands = {pid: _scan_candidates(session, recs[pid], everyone) for pid in chunk if pid in recs}
-        wanted = set().union(*cands.values()) - recs.keys() if cands else set()
-        recs.update(load_records(session, wanted, where=_live(Person)))
-        names = place_names(session, recs.values())
-        for pid, cand in cands.items():
-            fa = features(recs[pid])
-            for cand_id in cand:
-                key = ordered(pid, cand_id)
-                if cand_id == pid or key in decided or key in seen or cand_id not in recs:
-                    continue
-                seen.add(key)
-                res = score_features(fa, features(recs[cand_id]), m, names)
-                if res.decisive or res.score >= m.review_threshold:
-                    if upsert_pair(session, pid, cand_id, res.score, res.probability, res.reasons, "scan"):
-                        run.pairs_new += 1
-            run.persons += 1
-        session.flush()
+        n_new, n_checked = _scan_changed(session, chunk, m, seen)
+        run.pairs_new += n_new
+        run.persons += n_checked
         if progress:
             progress(len(chunk))
+    session.flush()
     run.finished_at = now_local()
     return run
+
+
+def _scan_changed(session, chunk, m, seen: set) -> tuple[int, int]:
+    """Score changed persons against their key-table candidates; queue new pairs in bulk."""
+    import numpy as np
+
+    from app.services.candidates import score_candidates
+
+    recs = load_records(session, chunk, dates=False, chunk_size=5000)
+    cands = candidate_ids_many(session, recs)
+    wanted = set().union(*cands.values()) - recs.keys() if cands else set()
+    recs.update(load_records(session, wanted, where=_live(Person), dates=False, chunk_size=5000))
+    existing: dict[tuple[int, int], tuple[int, str]] = {}
+    for ch in range(0, len(chunk), 2000):
+        part = chunk[ch:ch + 2000]
+        for pid, a, b, status in session.execute(
+                select(CandidatePair.id, CandidatePair.person_a_id, CandidatePair.person_b_id, CandidatePair.status)
+                .where(or_(CandidatePair.person_a_id.in_(part), CandidatePair.person_b_id.in_(part)))):
+            existing[(a, b)] = (pid, status)
+    pairs = []
+    for pid, cand in cands.items():
+        for cand_id in cand:
+            key = ordered(pid, cand_id)
+            if cand_id == pid or cand_id not in recs or key in seen:
+                continue
+            seen.add(key)
+            if key in existing and existing[key][1] != "baru":
+                continue  # decided pairs are never suggested again
+            pairs.append(key)
+    if not pairs:
+        return 0, len(cands)
+    order = sorted({x for pair in pairs for x in pair})
+    index = {pid: i for i, pid in enumerate(order)}
+    feats = [features(recs[pid]) for pid in order]
+    ia = np.array([index[a] for a, _ in pairs], dtype=np.int64)
+    ib = np.array([index[b] for _, b in pairs], dtype=np.int64)
+    si, sj, _ = score_candidates(feats, ia, ib, m, workers=1 if len(pairs) < 400_000 else None)
+    names = place_names(session, [recs[order[i]] for i in set(si.tolist()) | set(sj.tolist())])
+    now = now_local()
+    inserts = []
+    for x, y in zip(si.tolist(), sj.tolist()):
+        a, b = order[x], order[y]
+        res = score_features(feats[x], feats[y], m, names)
+        reasons = json.dumps(list(res.reasons), ensure_ascii=False)
+        if (a, b) in existing:
+            pair = session.get(CandidatePair, existing[(a, b)][0])
+            pair.score, pair.probability, pair.reasons = res.score, res.probability, reasons
+        else:
+            inserts.append({"person_a_id": a, "person_b_id": b, "score": res.score, "probability": res.probability,
+                            "reasons": reasons, "status": "baru", "source": "scan", "created_at": now,
+                            "updated_at": now})
+    for k in range(0, len(inserts), 5000):
+        session.execute(CandidatePair.__table__.insert(), inserts[k:k + 5000])
+    return len(inserts), len(cands)
 
 
 def _live(alias):
@@ -417,8 +496,12 @@ def changed_person_ids(session, since: dt.datetime) -> list[int]:
     return list(session.scalars(q.order_by(Person.id)))
 
 
-def iter_records(session, batch: int = 20000):
-    """All live persons as PersonRecords, in id order, three column queries per id range."""
+def iter_records(session, batch: int = 20000, dates: bool = True):
+    """All live persons as PersonRecords, in id order, three column queries per id range.
+
+    ``dates=False`` leaves out the encounter dates (the scorer does not use
+    them) and reads only the distinct encounter kelurahan per person.
+    """
     last = 0
     while True:
         persons = session.execute(select(*_PERSON_COLS).where(Person.id > last, _live(Person))
@@ -431,16 +514,35 @@ def iter_records(session, batch: int = 20000):
                                           .where(PersonAlias.person_id.between(lo, hi)).order_by(PersonAlias.id)):
             aliases.setdefault(pid, []).append(alias)
         places: dict[int, list] = {}
+        if dates:
+            q = select(Encounter.person_id, Encounter.kelurahan_kode, Encounter.waktu)
+        else:
+            q = select(Encounter.person_id, Encounter.kelurahan_kode, literal(None)).distinct()
         for pid, kel, waktu in session.execute(
-                select(Encounter.person_id, Encounter.kelurahan_kode, Encounter.waktu)
-                .where(Encounter.person_id.between(lo, hi), Encounter.is_archived.is_(False))):
+                q.where(Encounter.person_id.between(lo, hi), Encounter.is_archived.is_(False))):
             places.setdefault(pid, []).append((kel, waktu))
         for p in persons:
             yield record_of(p, aliases.get(p.id, ()), places.get(p.id, ()))
         last = hi
 
 
-def scan_all(session, progress=None, workers: int | None = None, log=None) -> DedupScan:
+def scan_params(n: int) -> dict:
+    """Blocking caps for a registry of ``n`` persons.
+
+    Up to 200,000 persons the quality-benchmark settings (compound blocks above
+    300, sorted neighbourhood of 60 above 1,500); larger registries use
+    tighter caps so the number of pairs grows linearly (measured recall in
+    docs/performance.md, "Identity at scale").
+    """
+    if n <= 200_000:
+        return dict(max_block=300, giant_block=1500, window=60)
+    return dict(max_block=SCALE_MAX_BLOCK, giant_block=SCALE_GIANT_BLOCK, window=SCALE_WINDOW)
+
+
+SCALE_MAX_BLOCK, SCALE_GIANT_BLOCK, SCALE_WINDOW = 300, 1500, 60
+
+
+def scan_all(session, progress=None, workers: int | None = None, log=None, params: dict | None = None) -> DedupScan:
     """Full scan in memory: stream records once, block with numpy, score in worker processes.
 
     Pairs already decided are dropped before scoring; queued ("baru") pairs get
@@ -451,24 +553,26 @@ def scan_all(session, progress=None, workers: int | None = None, log=None) -> De
 
     import numpy as np
 
-    from app.services.candidates import candidate_pairs, prepare, score_candidates
+    from app.services.candidates import candidate_pairs, score_candidates
+    from app.services.matching import features as cached_features
 
+    raw_features = getattr(cached_features, "__wrapped__", cached_features)
     t0 = time.perf_counter()
     say = log or (lambda msg: None)
     run = DedupScan(started_at=now_local(), since=None, persons=0, pairs_new=0)
     session.add(run)
-    records = []
-    for rec in iter_records(session):
-        records.append(rec)
-        if progress and len(records) % 5000 == 0:
+    feats, id_list = [], []
+    for rec in iter_records(session, dates=False):
+        feats.append(raw_features(rec))
+        id_list.append(rec.id)
+        if progress and len(feats) % 5000 == 0:
             progress(5000)
-    if progress and len(records) % 5000:
-        progress(len(records) % 5000)
-    ids = np.array([r.id for r in records], dtype=np.int64)
-    say(f"{len(records)} records loaded in {time.perf_counter() - t0:.1f} s")
-    feats = prepare(records)
-    say(f"features ready at {time.perf_counter() - t0:.1f} s")
-    ia, ib, _ = candidate_pairs(feats)
+    if progress and len(feats) % 5000:
+        progress(len(feats) % 5000)
+    ids = np.array(id_list, dtype=np.int64)
+    del id_list
+    say(f"{len(feats)} records loaded and prepared in {time.perf_counter() - t0:.1f} s")
+    ia, ib, _ = candidate_pairs(feats, workers=workers, **(params or scan_params(len(feats))))
     say(f"{len(ia)} candidate pairs at {time.perf_counter() - t0:.1f} s")
     pair_code = lambda a, b: (np.minimum(a, b) << 32) | np.maximum(a, b)  # noqa: E731
     existing = {}
@@ -483,8 +587,10 @@ def scan_all(session, progress=None, workers: int | None = None, log=None) -> De
         keep = ~np.isin(pair_code(ids[ia], ids[ib]), np.array(decided, dtype=np.int64))
         ia, ib = ia[keep], ib[keep]
     m = model()
-    si, sj, _ = score_candidates(feats, ia, ib, m, workers=workers)
-    say(f"{len(si)} pairs at or above the review threshold at {time.perf_counter() - t0:.1f} s")
+    stats: dict = {}
+    si, sj, _ = score_candidates(feats, ia, ib, m, workers=workers, stats=stats)
+    say(f"{stats.get('scored', 0)} pairs scored in full, {len(si)} at or above the review threshold "
+        f"at {time.perf_counter() - t0:.1f} s")
     del ia, ib
     names = dict(session.execute(select(Wilayah.kode, Wilayah.nama).where(Wilayah.level == "kelurahan")).all())
     table = CandidatePair.__table__
@@ -515,7 +621,7 @@ def scan_all(session, progress=None, workers: int | None = None, log=None) -> De
                         .values(score=bindparam("s"), probability=bindparam("p"), reasons=bindparam("r"),
                                 updated_at=bindparam("u")).execution_options(synchronize_session=False),
                         updates)
-    run.persons = len(records)
+    run.persons = len(feats)
     run.finished_at = now_local()
     session.flush()
     say(f"{run.pairs_new} new pairs written at {time.perf_counter() - t0:.1f} s")

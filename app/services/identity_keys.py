@@ -114,17 +114,22 @@ def install(session_class=Session) -> None:
 def rebuild_all(session, batch: int = 20000, progress=None) -> int:
     """Rebuild the whole key table set-wise (after installing on an existing registry).
 
-    Persons and aliases are read in id-range chunks (two queries per chunk),
-    keys are inserted with one executemany per chunk, and the key lookup index
-    is dropped during the load and rebuilt once at the end.
+    Persons and aliases are read in id-range chunks (two queries per chunk);
+    keys are written with the driver directly (COPY on PostgreSQL, one
+    executemany of tuples on SQLite); the covering key index is dropped during
+    the load and built once at the end.
     """
     from collections import defaultdict
 
     from sqlalchemy import text
 
+    from app.services.matching import features
+
+    raw_features = getattr(features, "__wrapped__", features)  # each person once: skip the cache
     conn = session.connection()
+    pg = conn.dialect.name == "postgresql"
     t = MatchKey.__table__
-    if conn.dialect.name == "sqlite":
+    if not pg:
         conn.exec_driver_sql("PRAGMA cache_size = -400000")  # 400 MB page cache for the index build
     conn.execute(delete(t))
     conn.execute(text("DROP INDEX IF EXISTS ix_match_key_key"))
@@ -144,14 +149,36 @@ def rebuild_all(session, batch: int = 20000, progress=None) -> int:
         for r in rows:
             rec = PersonRecord(id=r.id, nama=r.nama or "", aliases=tuple(aliases.get(r.id, ())),
                                nik=r.nik, no_kk=r.no_kk, nama_ibu=r.nama_ibu)
-            out.extend({"person_id": r.id, "key": k} for k in keys_for(rec))
+            out.extend((r.id, k) for k in {k[:160] for k in raw_blocking_keys(raw_features(rec))})
         if out:
-            conn.execute(insert(t), out)
+            _write_keys(conn, out, pg)
         done += len(rows)
         last = hi
         if progress:
             progress(len(rows))
-    conn.execute(text("CREATE INDEX ix_match_key_key ON match_key (key)"))
-    if conn.dialect.name == "postgresql":
+    conn.execute(text("CREATE INDEX ix_match_key_key ON match_key (key, person_id)"))
+    if pg:
         conn.execute(text("ANALYZE match_key"))  # fresh statistics for the key lookups' plans
     return done
+
+
+def _write_keys(conn, rows: list[tuple[int, str]], pg: bool) -> None:
+    """Append (person_id, key) rows with the driver (no per-row SQLAlchemy work)."""
+    if not pg:
+        conn.exec_driver_sql("INSERT INTO match_key (person_id, key) VALUES (?, ?)", rows)
+        return
+    import io
+
+    buf = io.StringIO()
+    for pid, key in rows:
+        buf.write(f"{pid}\t{_copy_escape(key)}\n")
+    buf.seek(0)
+    cur = conn.connection.dbapi_connection.cursor()
+    try:
+        cur.copy_expert("COPY match_key (person_id, key) FROM STDIN", buf)
+    finally:
+        cur.close()
+
+
+def _copy_escape(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")

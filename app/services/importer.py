@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 
 _DATE_FORMATS = (("%Y-%m-%d", re.compile(r"^\d{4}-\d{1,2}-\d{1,2}$")),
@@ -265,33 +266,40 @@ def _parse_row(number, values, lookups, today) -> RowPlan:
 
 
 def plan_import(session, rows, scope, progress=None) -> list[RowPlan]:
-    """Dry run: what each row would do. Never writes."""
+    """Dry run: what each row would do. Never writes.
+
+    Batched: one lookup of the file's refs, one key-table lookup for all rows
+    (`dedup.candidate_ids_many`), candidates loaded and scored together
+    (`candidates.score_candidates`, exact pre-filter), and the in-file
+    duplicates found by blocking the file's own rows (`candidates.candidate_pairs`).
+    """
     from sqlalchemy import select
 
     from app.models import Encounter
     from app.services import dedup, intake
-    from app.services.candidates import KeyIndex
-    from app.services.matching import features, score_features
 
     today = dt.date.today()
     lookups = _lookups(session)
-    model = dedup.model()
     seen_refs: dict[str, int] = {}
-    planned: list[tuple[RowPlan, object]] = []  # rows that create a person, with their features
-    in_file = KeyIndex(max_candidates=dedup.MAX_CANDIDATES)  # blocking index of those rows
     plans = []
     for number, values in rows:
-        plan = _parse_row(number, values, lookups, today)
-        plans.append(plan)
+        plans.append(_parse_row(number, values, lookups, today))
         if progress:
             progress(1)
+    refs = sorted({p.ref for p in plans if p.ref and len(p.ref) <= 160})
+    known: set[str] = set()
+    for lo in range(0, len(refs), 500):
+        known.update(session.scalars(select(Encounter.import_ref).where(Encounter.import_ref.in_(refs[lo:lo + 500]))))
+    checking = []
+    for plan in plans:
+        number = plan.row
         if plan.ref:
             if plan.ref in seen_refs:
                 plan.errors.append(("ref", f"ref '{plan.ref}' sudah dipakai di baris {seen_refs[plan.ref]}."))
             seen_refs.setdefault(plan.ref, number)
             if len(plan.ref) > 160:
                 plan.errors.append(("ref", "ref terlalu panjang (maksimal 160 karakter)."))
-            elif session.scalar(select(Encounter.id).where(Encounter.import_ref == plan.ref)):
+            elif plan.ref in known:
                 plan.action = "lewati"
                 continue
         if not plan.errors:
@@ -302,35 +310,95 @@ def plan_import(session, rows, scope, progress=None) -> list[RowPlan]:
         if plan.errors:
             plan.action = "galat"
             continue
-        data = dict(plan.person, kelurahan_kode=plan.encounter.get("kelurahan_kode"))
-        plan.candidates = dedup.find_candidates(session, data, scope, limit=3)
+        checking.append(plan)
+    data = {p.row: dict(p.person, kelurahan_kode=p.encounter.get("kelurahan_kode")) for p in checking}
+    recs = {row: dedup.record_from_data(d, today) for row, d in data.items()}
+    found = _registry_candidates(session, recs, scope, limit=3)
+    _in_file(plans, checking, recs, found)
+    return plans
+
+
+def _registry_candidates(session, recs: dict, scope, limit: int) -> dict:
+    """Top `limit` registry candidates of every row (as the real-time check finds them), in one batch."""
+    import numpy as np
+
+    from app.services import dedup
+    from app.services.candidates import score_candidates
+    from app.services.matching import features, score_features
+    from app.services.scope import person_clause
+
+    if not recs:
+        return {}
+    cands = dedup.candidate_ids_many(session, recs)
+    wanted = set().union(*cands.values())
+    existing = dedup.load_records(session, wanted, where=person_clause(scope), dates=False, chunk_size=5000)
+    rows = list(recs)
+    ids = sorted(existing)
+    feats = [features(recs[r]) for r in rows] + [features(existing[i]) for i in ids]
+    at = {pid: len(rows) + k for k, pid in enumerate(ids)}
+    ia = np.array([k for k, r in enumerate(rows) for pid in cands[r] if pid in at], dtype=np.int64)
+    ib = np.array([at[pid] for r in rows for pid in cands[r] if pid in at], dtype=np.int64)
+    model = dedup.model()
+    si, sj, _ = score_candidates(feats, ia, ib, model, workers=1 if len(ia) < 500_000 else None)
+    per_row: dict = {}
+    for x, y in zip(si.tolist(), sj.tolist()):
+        res = score_features(feats[x], feats[y], model, explain=False)
+        per_row.setdefault(rows[x], []).append((ids[y - len(rows)], res))
+    tops = {}
+    for row, scored in per_row.items():
+        scored.sort(key=lambda t: (not t[1].decisive, -t[1].score, t[0]))
+        tops[row] = [pid for pid, _ in scored[:limit]]
+    names = dedup.place_names(session, [*recs.values(), *(existing[p] for t in tops.values() for p in t)])
+    results = {row: [(pid, score_features(features(recs[row]), features(existing[pid]), model, names))
+                     for pid in top] for row, top in tops.items()}
+    return dedup.candidates_many(session, results, model)
+
+
+def _in_file(plans, checking, recs, found) -> None:
+    """Decide each checked row: attach to a registry or earlier-row person, probable duplicate, or new."""
+    import numpy as np
+
+    from app.services import dedup
+    from app.services.candidates import candidate_pairs, score_candidates
+    from app.services.matching import features, score_features
+
+    model = dedup.model()
+    rows = [p.row for p in checking]
+    feats = [features(recs[r]) for r in rows]
+    ia, ib, _ = candidate_pairs(feats)
+    # score (later row, earlier row), as each row is checked against the rows before it
+    si, sj, _ = score_candidates(feats, ib, ia, model, workers=1 if len(ia) < 500_000 else None)
+    earlier: dict[int, list[int]] = {}
+    for x, y in zip(si.tolist(), sj.tolist()):
+        earlier.setdefault(x, []).append(y)
+    planned: set[int] = set()
+    for k, plan in enumerate(checking):
+        plan.candidates = found.get(plan.row, [])
         if plan.candidates and plan.candidates[0].decisive:
             plan.action, plan.person_id = "tambah", plan.candidates[0].person_id
             continue
-        rec = dedup.record_from_data(data, today)
-        f = features(rec)
         best = None
-        for idx in sorted(in_file.candidates(f)):  # earlier rows sharing a blocking key
-            other, of = planned[idx]
-            res = score_features(f, of, model)
-            if res.decisive or res.score >= model.review_threshold:
-                if best is None or res.decisive or res.score > best[1].score:
-                    best = (other, res)
-                if res.decisive:
-                    break
+        for y in sorted(earlier.get(k, ())):
+            if y not in planned:
+                continue
+            res = score_features(feats[k], feats[y], model, explain=False)
+            if best is None or res.decisive or res.score > best[1].score:
+                best = (y, res)
+            if res.decisive:
+                break
         if best and best[1].decisive:
-            plan.action, plan.same_as_row = "tambah", best[0].same_as_row or best[0].row
+            other = checking[best[0]]
+            plan.action, plan.same_as_row = "tambah", other.same_as_row or other.row
             continue
         if best:
+            other, res = checking[best[0]], score_features(feats[k], feats[best[0]], model)
             plan.candidates.append(dedup.Candidate(
-                person_id=0, nama=f"baris {best[0].row}: {best[0].nama}", score=round(best[1].score, 2),
-                probability=best[1].probability, decisive=False, level="mungkin", reasons=best[1].reasons))
+                person_id=0, nama=f"baris {other.row}: {other.nama}", score=round(res.score, 2),
+                probability=res.probability, decisive=False, level="mungkin", reasons=res.reasons))
             plan.same_as_row = None
-            plan.pair_row = best[0].row
+            plan.pair_row = other.row
         plan.action = "ganda" if plan.candidates else "baru"
-        in_file.add(len(planned), f)
-        planned.append((plan, f))
-    return plans
+        planned.add(k)
 
 
 def _column(key: str) -> str:
@@ -352,34 +420,52 @@ class ImportCommitError(ValueError):
 
 
 def commit_import(session, plans, scope, progress=None) -> dict[str, int]:
-    """Write a planned import in the caller's transaction; all or nothing (caller commits)."""
-    from app.models import JenisPPKS, Person
+    """Write a planned import in the caller's transaction; all or nothing (caller commits).
+
+    Every row still goes through the intake door (`intake.register` /
+    `intake.add_encounter`); the writes are flushed once at the end (autoflush
+    off while the rows are applied), so the audit and match-key listeners run
+    over the whole file in one flush, and the review-queue pairs are added after it.
+    """
+    from app.models import CandidatePair, JenisPPKS, Person
     from app.services import dedup, intake
 
     if any(p.action == "galat" for p in plans):
         raise ImportCommitError("Masih ada baris dengan galat; perbaiki berkas lalu impor ulang.")
     created: dict[int, Person] = {}
+    existing = {pid: session.get(Person, pid) for pid in {p.person_id for p in plans if p.person_id}}
+    with session.no_autoflush:
+        for p in plans:
+            if progress:
+                progress(1)
+            if p.action == "lewati":
+                continue
+            if p.person_id or p.same_as_row:
+                person = existing[p.person_id] if p.person_id else created[p.same_as_row]
+                intake.add_encounter(session, person, dict(p.encounter), scope=scope)
+            else:
+                person = created[p.row] = intake.register(session, dict(p.person), dict(p.encounter),
+                                                          scope=scope).person
+            if p.jenis_ppks_id:
+                jenis = session.get(JenisPPKS, p.jenis_ppks_id)
+                if jenis not in person.jenis_ppks:
+                    person.jenis_ppks.append(jenis)
+    session.flush()
+    queued: set[tuple[int, int]] = set()
     for p in plans:
-        if progress:
-            progress(1)
-        if p.action == "lewati":
+        if p.row not in created:
             continue
-        if p.person_id or p.same_as_row:
-            person = session.get(Person, p.person_id) if p.person_id else created[p.same_as_row]
-            intake.add_encounter(session, person, dict(p.encounter), scope=scope)
-        else:
-            result = intake.register(session, dict(p.person), dict(p.encounter), scope=scope)
-            person = created[p.row] = result.person
-            session.flush()
-            dedup.queue_candidates(session, person.id, [c for c in p.candidates if c.person_id], "import")
-            if p.pair_row and p.pair_row in created:
-                c = next(c for c in p.candidates if not c.person_id)
-                dedup.upsert_pair(session, person.id, created[p.pair_row].id, c.score, c.probability,
-                                  c.reasons, "import")
-        if p.jenis_ppks_id:
-            jenis = session.get(JenisPPKS, p.jenis_ppks_id)
-            if jenis not in person.jenis_ppks:
-                person.jenis_ppks.append(jenis)
+        pid = created[p.row].id
+        pairs = [(c.person_id, c) for c in p.candidates if c.person_id and c.person_id != pid]
+        if p.pair_row and p.pair_row in created:
+            pairs.append((created[p.pair_row].id, next(c for c in p.candidates if not c.person_id)))
+        for other, c in pairs:
+            a, b = dedup.ordered(pid, other)
+            if (a, b) not in queued:  # new persons: no earlier pair can exist
+                queued.add((a, b))
+                session.add(CandidatePair(person_a_id=a, person_b_id=b, score=c.score, probability=c.probability,
+                                          reasons=json.dumps(list(c.reasons), ensure_ascii=False), status="baru",
+                                          source="import"))
     session.flush()
     return summary(plans)
 
