@@ -231,7 +231,7 @@ def _token_sim(a: str, b: str) -> float:
 
 
 _token_sim_raw = _token_sim
-_token_sim = lru_cache(maxsize=1_000_000)(_token_sim_raw)  # pure function of two tokens: cached
+_token_sim = lru_cache(maxsize=500_000)(_token_sim_raw)  # pure function of two tokens: cached
 
 
 def token_similarity(a: str, b: str) -> float:
@@ -272,7 +272,7 @@ def name_similarity(a_tokens: list[str] | tuple[str, ...], b_tokens: list[str] |
     return _name_similarity(tuple(a_tokens), tuple(b_tokens))
 
 
-@lru_cache(maxsize=1_000_000)
+@lru_cache(maxsize=300_000)
 def _name_similarity(a_tokens: tuple[str, ...], b_tokens: tuple[str, ...]) -> float:
     a, b = list(a_tokens), list(b_tokens)
     if sorted(a) == sorted(b):
