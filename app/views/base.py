@@ -63,6 +63,7 @@ class CappedCountInterface(SQLAInterface):
     """
 
     _count_cache: dict = {}
+    list_load_options: tuple = ()  # loader options of list pages, e.g. skip unused relations
 
     def query_count(self, query, filters=None, select_columns=None) -> int:
         inner = self._apply_inner_all(query, filters, select_columns=None, aliases_mapping={})
@@ -94,9 +95,14 @@ class CappedCountInterface(SQLAInterface):
         only); then the page's rows are loaded by id.
         """
         pk = self.obj.__mapper__.primary_key[0]
-        if not (page_size and order_column == pk.key and _search_active(filters)):
+        if select_columns:
             return super().query(filters, order_column, order_direction, page, page_size,
                                  select_columns, outer_default_load)
+        if not (page_size and order_column == pk.key and _search_active(filters)):
+            query = self.session.query(self.obj).options(*self.list_load_options)
+            count = self.query_count(query, filters)
+            return count, self.apply_all(query, filters, order_column, order_direction, page,
+                                         page_size, None, outer_default_load).all()
         m = self.match_ids(filters).limit(COUNT_CAP + 1).cte("m")
         size = select(func.count().label("n")).select_from(m).subquery("c")
         order = m.c.id.desc() if order_direction == "desc" else m.c.id.asc()
@@ -106,16 +112,16 @@ class CappedCountInterface(SQLAInterface):
             select(size.c.n, ids.c.id).select_from(size.outerjoin(ids, true()))).all()
         count = rows[0][0]
         if count > COUNT_CAP:  # the capped set is not the top of the order: page normally
-            query = self.apply_all(self.session.query(self.obj), filters, order_column,
-                                   order_direction, page, page_size, select_columns,
-                                   outer_default_load)
+            query = self.apply_all(self.session.query(self.obj).options(*self.list_load_options),
+                                   filters, order_column, order_direction, page, page_size,
+                                   None, outer_default_load)
             return count, query.all()
         page_ids = [r[1] for r in rows if r[1] is not None]
         if not page_ids:
             return count, []
-        query = self.apply_all(self.session.query(self.obj).filter(pk.in_(page_ids)), None,
-                               order_column, order_direction, None, None, select_columns,
-                               outer_default_load)
+        query = self.session.query(self.obj).options(*self.list_load_options)
+        query = self.apply_all(query.filter(pk.in_(page_ids)), None, order_column,
+                               order_direction, None, None, None, outer_default_load)
         return count, query.all()
 
     def match_ids(self, filters):

@@ -13,6 +13,7 @@ from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import lazyload
 from wtforms import DateTimeField, IntegerField, StringField, TextAreaField
 from wtforms.validators import Length, NumberRange, Optional
 
@@ -83,14 +84,19 @@ def _archived_encounter_scope():
 
 class PersonInterface(CappedCountInterface):
     """The registry list: a one-word search on PostgreSQL takes its visible matches
-    from the word index, which carries the scope rule (no probe of `person`)."""
+    from the word index, which carries the scope rule (no probe of `person`).
+    The list shows no aliases or PPKS types: their selectin loads are skipped."""
+
+    @property
+    def list_load_options(self):  # FAB reuses this class for related models (form selects)
+        return (lazyload(Person.aliases), lazyload(Person.jenis_ppks)) if self.obj is Person else ()
 
     def match_ids(self, filters):
         from app.services.search import visible_match_ids
 
         ids = None
         # only the view's own scope + search filters: they are what the word index knows
-        if all(isinstance(f, ClauseFilter) for f in filters.filters):
+        if self.obj is Person and all(isinstance(f, ClauseFilter) for f in filters.filters):
             ids = visible_match_ids(request.args.get("q"), request.args.get("cara", "memuat"),
                                     current_scope(), self.session.get_bind().dialect.name)
         return ids if ids is not None else super().match_ids(filters)
