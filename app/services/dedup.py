@@ -265,14 +265,18 @@ def find_candidates(session, person_data: dict | PersonRecord, scope: Scope, lim
     if not ids:
         return []
     records = load_records(session, ids, where=person_clause(scope), dates=False)
+    import numpy as np
+
+    from app.services.candidates import score_candidates
+
     m = model()
     fa = features(rec)
     threshold = m.review_threshold if min_score is None else min_score
-    scored = []
-    for pid, other in records.items():
-        res = score_features(fa, features(other), m, explain=False)
-        if res.decisive or res.score >= threshold:
-            scored.append((pid, res))
+    order = sorted(records)
+    feats = [fa, *(features(records[pid]) for pid in order)]
+    ib = np.arange(1, len(feats), dtype=np.int64)
+    _, kept, _ = score_candidates(feats, np.zeros(len(ib), np.int64), ib, m, min_score=threshold, workers=1)
+    scored = [(order[j - 1], score_features(fa, feats[j], m, explain=False)) for j in kept.tolist()]
     scored.sort(key=lambda t: (not t[1].decisive, -t[1].score, t[0]))
     top = [pid for pid, _ in scored[:limit]]
     names = place_names(session, [rec, *(records[pid] for pid in top)])
@@ -539,7 +543,7 @@ def scan_params(n: int) -> dict:
     return dict(max_block=SCALE_MAX_BLOCK, giant_block=SCALE_GIANT_BLOCK, window=SCALE_WINDOW)
 
 
-SCALE_MAX_BLOCK, SCALE_GIANT_BLOCK, SCALE_WINDOW = 300, 1500, 60
+SCALE_MAX_BLOCK, SCALE_GIANT_BLOCK, SCALE_WINDOW = 50, 100, 10
 
 
 def scan_all(session, progress=None, workers: int | None = None, log=None, params: dict | None = None) -> DedupScan:
