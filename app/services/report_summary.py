@@ -153,8 +153,24 @@ def _live(conn, part, live_rows):
     return people, types, months
 
 
+_present: dict = {}
+
+
+def _installed_in(conn) -> bool:
+    """Whether this database has the summary tables (migration f1/f2).  A database not yet
+    migrated is left alone (its writes still succeed); the migration rebuilds the summary."""
+    key = conn.engine.url.render_as_string(hide_password=True)
+    if key not in _present:
+        from sqlalchemy import inspect
+
+        _present[key] = inspect(conn).has_table(SS.name)
+    return _present[key]
+
+
 def refresh_persons(conn, ids) -> None:
     """Bring the summary of these persons (and the survivors they are merged into) up to date."""
+    if not _installed_in(conn):
+        return
     ids = {int(i) for i in ids if i}
     delta: dict = {}
     while ids:
@@ -256,6 +272,8 @@ def apply_pending(session) -> None:
     if not pending:
         return
     conn = session.connection()
+    if not _installed_in(conn):
+        return
     refresh_persons(conn, pending["persons"])
     recount = pending["recount"]
     _upsert(conn, SE, ["ym", "kec", "kel"],
