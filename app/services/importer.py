@@ -265,6 +265,25 @@ def _parse_row(number, values, lookups, today) -> RowPlan:
     return plan
 
 
+def _pin_regions(session, plans) -> list:
+    """Load the regions the rows name once and keep them referenced.
+
+    The session's identity map holds objects weakly, so without this every
+    `session.get(Wilayah, ...)` of the intake door re-reads the row.
+    """
+    from sqlalchemy import select
+
+    from app.models import Wilayah
+
+    codes = {c for p in plans for c in (p.encounter.get("kelurahan_kode"), p.person.get("asal_wilayah_kode"),
+                                        p.person.get("domisili_kelurahan_kode")) if c}
+    codes = sorted(codes)
+    pinned = []
+    for lo in range(0, len(codes), 500):
+        pinned += session.scalars(select(Wilayah).where(Wilayah.kode.in_(codes[lo:lo + 500]))).all()
+    return pinned
+
+
 def plan_import(session, rows, scope, progress=None) -> list[RowPlan]:
     """Dry run: what each row would do. Never writes.
 
@@ -286,6 +305,7 @@ def plan_import(session, rows, scope, progress=None) -> list[RowPlan]:
         plans.append(_parse_row(number, values, lookups, today))
         if progress:
             progress(1)
+    pinned = _pin_regions(session, plans)  # noqa: F841 (kept referenced during the checks)
     refs = sorted({p.ref for p in plans if p.ref and len(p.ref) <= 160})
     known: set[str] = set()
     for lo in range(0, len(refs), 500):
@@ -434,6 +454,7 @@ def commit_import(session, plans, scope, progress=None) -> dict[str, int]:
         raise ImportCommitError("Masih ada baris dengan galat; perbaiki berkas lalu impor ulang.")
     created: dict[int, Person] = {}
     existing = {pid: session.get(Person, pid) for pid in {p.person_id for p in plans if p.person_id}}
+    pinned = _pin_regions(session, plans)  # noqa: F841 (kept referenced while the rows are applied)
     with session.no_autoflush:
         for p in plans:
             if progress:
