@@ -159,8 +159,8 @@ SQLITE_FTS_FILL = [
     "INSERT INTO person_name_fts(rowid, name, person_id) SELECT id, nama_norm, id FROM person "
     "WHERE nama_norm IS NOT NULL AND nama_norm != ''",
     "INSERT INTO person_name_fts(rowid, name, person_id) SELECT -id, alias_norm, person_id "
-    "FROM person_alias WHERE alias_norm IS NOT NULL AND alias_norm != ''",
-]
+    "FROM person_alias WHERE alias_norm IS NOT NULL AND alias_norm != '' ORDER BY id DESC",
+]  # ascending FTS rowids: out-of-order rowids made 100k aliases take 10 minutes
 
 
 def sqlite_drop_insert_triggers(engine) -> list[str]:

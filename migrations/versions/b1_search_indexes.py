@@ -53,7 +53,7 @@ SQLITE_UP = [
        SELECT id, nama_norm, id FROM person WHERE nama_norm IS NOT NULL AND nama_norm != ''""",
     """INSERT INTO person_name_fts(rowid, name, person_id)
        SELECT -id, alias_norm, person_id FROM person_alias
-       WHERE alias_norm IS NOT NULL AND alias_norm != ''""",
+       WHERE alias_norm IS NOT NULL AND alias_norm != '' ORDER BY id DESC""",  # ascending rowids
 ]
 SQLITE_DOWN = [
     "DROP TRIGGER IF EXISTS person_fts_ai", "DROP TRIGGER IF EXISTS person_fts_ad",
