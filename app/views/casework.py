@@ -36,11 +36,9 @@ WORKER_ROLE = workflow.WORKER
 
 
 def can(permission: str, view: str) -> bool:
-    """Permission check of the current user with one query per request (FAB's
-    has_access queries the database on every call)."""
-    if "_palu_perms" not in g:
-        g._palu_perms = current_app.appbuilder.sm.get_user_permissions(g.user)
-    return (permission, view) in g._palu_perms
+    """Permission check of the current user, served from the security manager's
+    per-request permission cache (the one the menu already filled)."""
+    return current_app.appbuilder.sm.has_access(permission, view)
 
 
 def menu_counts() -> dict:
