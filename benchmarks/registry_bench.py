@@ -112,7 +112,7 @@ def run(url: str, repeat: int, warmup: int, only: str = "", profile: bool = Fals
             prof = cProfile.Profile()
             prof.runcall(lambda: [c.get(path) for _ in range(repeat)])
             print(f"\n## {label}")
-            pstats.Stats(prof).sort_stats("cumulative").print_stats(40)
+            pstats.Stats(prof).sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(int(os.environ.get("PROFILE_LINES", "40")))
             continue
         times, cpu, sql = [], [], []
         by_statement: dict[int, list] = {}
