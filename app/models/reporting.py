@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import (
-    DateTime, Float, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint,
+    Date, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, deferred, mapped_column
 
@@ -148,3 +148,20 @@ class SummaryEncounter(db.Model):
 Index("ix_encounter_geo", Encounter.waktu, Encounter.is_archived, Encounter.kecamatan_kode,
       Encounter.kelurahan_kode, Encounter.latitude, Encounter.longitude,
       sqlite_where=Encounter.latitude.isnot(None), postgresql_where=Encounter.latitude.isnot(None))
+
+
+class SummaryAssessment(db.Model):
+    """An SPM assessment (needs basic rehabilitation outside a panti, with an SPM group) of a
+    live person `pid` (the survivor of its case's person): its date, group and the date it
+    became *terpenuhi* (`done`: the first delivery date at which `spm.terpenuhi_clause` holds;
+    null = not yet).  The dashboard's SPM capaian counts these rows."""
+
+    __tablename__ = "summary_assessment"
+    aid: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    case_id: Mapped[int] = mapped_column(Integer, nullable=False, index=True)
+    pid: Mapped[int] = mapped_column(Integer, nullable=False, index=True)
+    grp: Mapped[str] = mapped_column(String(20), nullable=False)
+    tanggal: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    done: Mapped[dt.date | None] = mapped_column(Date)
+
+    __table_args__ = (Index("ix_summary_assessment_tanggal", "tanggal", "grp", "pid", "done"),)

@@ -28,13 +28,14 @@ from sqlalchemy.orm import Session, aliased
 
 from app.models import Encounter, Person, person_ppks
 from app.models.reporting import (
-    SummaryCount, SummaryEncounter, SummaryPerson, SummaryPersonJenis, SummaryPersonMonth,
-    SummaryPersonSource,
+    SummaryAssessment, SummaryCount, SummaryEncounter, SummaryPerson, SummaryPersonJenis,
+    SummaryPersonMonth, SummaryPersonSource,
 )
 
 NONE = "-"  # stored area code when unknown (report_queries.UNSET)
 SP, SJ, SM = SummaryPerson.__table__, SummaryPersonJenis.__table__, SummaryPersonMonth.__table__
 SC, SE, SS = SummaryCount.__table__, SummaryEncounter.__table__, SummaryPersonSource.__table__
+SA = SummaryAssessment.__table__
 CHUNK = 500
 _TOMB = aliased(Person)  # the record an encounter is on (a tombstone or the person itself)
 
@@ -157,13 +158,13 @@ _present: dict = {}
 
 
 def _installed_in(conn) -> bool:
-    """Whether this database has the summary tables (migration f1/f2).  A database not yet
+    """Whether this database has the summary tables (migrations f1-f3).  A database not yet
     migrated is left alone (its writes still succeed); the migration rebuilds the summary."""
     key = conn.engine.url.render_as_string(hide_password=True)
     if key not in _present:
         from sqlalchemy import inspect
 
-        _present[key] = inspect(conn).has_table(SS.name)
+        _present[key] = inspect(conn).has_table(SA.name)
     return _present[key]
 
 
@@ -186,6 +187,7 @@ def refresh_persons(conn, ids) -> None:
             _contribution(_stored(conn, part), -1, delta)
             mine = set(part)
             _contribution(_live(conn, part, [r for r in rows if r[0] in mine]), 1, delta)
+        refresh_cases(conn, _cases_of(conn, ids))  # their survivor may have changed (merge)
         done = ids
         ids = {r[1] for r in rows if r[1] is not None} - done  # survivors of touched tombstones
     rows = [dict(ym=k[0], kec=k[1], kel=k[2], jk=k[3], jenis=k[4], n_met=v[0], n_ret=v[1], n_first=v[2])
@@ -213,6 +215,55 @@ def recount_encounters(conn, keys) -> None:
         _upsert(conn, SE, ["ym", "kec", "kel"], [dict(ym=ym, kec=kec, kel=kel, n=n)], replace=True)
 
 
+# ----------------------------------------------------------------- SPM assessments
+
+def _assessment_rows(case_ids=None):
+    """select(aid, case_id, pid, grp, tanggal, done) of the SPM assessments (of these cases).
+    `done` is the first delivery date of the case at which THE rule (`spm.terpenuhi_clause`)
+    holds: the rule only changes on delivery dates and never turns false again, so
+    `done <= d` iff terpenuhi as of d."""
+    from app.models.casework import Assessment as A, Case, ServiceDelivery
+    from app.services.spm import terpenuhi_clause
+
+    spm = and_(A.butuh_rehab_luar_panti.is_(True), A.spm_group.isnot(None),
+               *([A.case_id.in_(case_ids)] if case_ids is not None else []))
+    sd = aliased(ServiceDelivery)
+    done = (select(A.id.label("aid"), func.min(sd.tanggal).label("done"))
+            .select_from(A).join(sd, sd.case_id == A.case_id)
+            .where(spm, terpenuhi_clause(A.id, A.case_id, as_of=sd.tanggal))
+            .group_by(A.id).subquery("done"))
+    cp = aliased(Person)
+    return (select(A.id, A.case_id, func.coalesce(cp.merged_into_id, cp.id), A.spm_group,
+                   A.tanggal, done.c.done)
+            .select_from(A).join(Case, Case.id == A.case_id).join(cp, cp.id == Case.person_id)
+            .outerjoin(done, done.c.aid == A.id).where(spm))
+
+
+SA_COLS = ["aid", "case_id", "pid", "grp", "tanggal", "done"]
+
+
+def _cases_of(conn, person_ids) -> set[int]:
+    from app.models.casework import Case
+
+    out: set[int] = set()
+    for part in _chunks(person_ids):
+        out.update(conn.execute(select(Case.id).where(Case.person_id.in_(part))).scalars())
+    return out
+
+
+def refresh_cases(conn, case_ids) -> None:
+    """Recompute the summary_assessment rows of these cases."""
+    for part in _chunks({int(i) for i in case_ids if i}):
+        conn.execute(delete(SA).where(SA.c.case_id.in_(part)))
+        conn.execute(insert(SA).from_select(SA_COLS, _assessment_rows(part)))
+
+
+def rebuild_assessments(conn) -> None:
+    """summary_assessment from the live tables."""
+    conn.execute(delete(SA))
+    conn.execute(insert(SA).from_select(SA_COLS, _assessment_rows()))
+
+
 # ----------------------------------------------------------------- listener
 
 def _old(obj, attr):
@@ -228,7 +279,7 @@ def _old(obj, attr):
 
 def _pending(session) -> dict:
     return session.info.setdefault("report_summary", {"persons": set(), "added": Counter(),
-                                                      "recount": set()})
+                                                      "recount": set(), "cases": set()})
 
 
 def _after_flush(session, _ctx) -> None:
@@ -236,6 +287,10 @@ def _after_flush(session, _ctx) -> None:
     persons: set[int] = set()
     added: Counter = Counter()
     recount: set = set()
+    cases: set = set()
+    for obj in [*session.new, *session.dirty, *session.deleted]:
+        if isinstance(obj, _case_parts()):
+            cases.update((obj.case_id, _old(obj, "case_id")))
     for obj in session.new:
         if isinstance(obj, Person):
             persons.add(obj.id)
@@ -258,11 +313,18 @@ def _after_flush(session, _ctx) -> None:
             persons.add(_old(obj, "person_id"))
             recount.add(_enc_key(_old(obj, "waktu"), _old(obj, "kecamatan_kode"),
                                  _old(obj, "kelurahan_kode")))
-    if persons or added or recount:
+    if persons or added or recount or cases:
         pending = _pending(session)
+        pending["cases"].update(i for i in cases if i)
         pending["persons"].update(i for i in persons if i)
         pending["added"].update(added)
         pending["recount"].update(k for k in recount if k)
+
+
+def _case_parts():
+    from app.models.casework import Assessment, ServiceDelivery
+
+    return Assessment, ServiceDelivery
 
 
 def apply_pending(session) -> None:
@@ -280,6 +342,7 @@ def apply_pending(session) -> None:
             [dict(ym=k[0], kec=k[1], kel=k[2], n=n) for k, n in sorted(pending["added"].items())
              if k not in recount])
     recount_encounters(conn, recount)
+    refresh_cases(conn, pending.get("cases", ()))
 
 
 def _before_commit(session) -> None:
@@ -308,8 +371,9 @@ def install(session_class=Session) -> None:
 
 def rebuild(conn, sources: bool = True) -> dict[str, int]:
     """Recompute every summary table set-wise from the live tables; returns row counts.
-    (`sources=False`: all but summary_person_source, for migration f1 that predates it.)"""
-    tables = (SP, SJ, SM, *([SS] if sources else []), SC, SE)
+    (`sources=False`: all but summary_person_source and summary_assessment, for migration f1
+    that predates them.)"""
+    tables = (SP, SJ, SM, *([SS, SA] if sources else []), SC, SE)
     for t in reversed(tables):
         conn.execute(delete(t))
     live = and_(Person.merged_into_id.is_(None), Person.is_archived.is_(False))
@@ -345,6 +409,7 @@ def rebuild(conn, sources: bool = True) -> dict[str, int]:
         .group_by(SM.c.ym, SP.c.kec, SP.c.kel, SP.c.jk, jenis)))
     if sources:
         rebuild_sources(conn)
+        rebuild_assessments(conn)
     eym = ym_sql(Encounter.waktu)
     ekec = func.coalesce(Encounter.kecamatan_kode, literal(NONE))
     ekel = func.coalesce(Encounter.kelurahan_kode, literal(NONE))

@@ -147,3 +147,18 @@ def test_spm_xlsx_and_pdf(app, spm_data, tmp_path):
     subprocess.run(["pdftoppm", "-png", "-r", "50", str(pdf), str(tmp_path / "p")], check=True)
     pages = list(tmp_path.glob("p*.png"))
     assert pages and all(p.stat().st_size > 1000 for p in pages)
+
+
+@pytest.mark.parametrize("month,kec", [(10, None), (11, None), (10, sc.K1), (10, sc.K2), (2, None),
+                                       (12, None)])
+def test_dashboard_capaian_from_summary(app, spm_data, month, kec):
+    """The dashboard's SPM capaian (summary_assessment) == the SPM report's rule == reference."""
+    from tests.conftest import app_session
+    from app.services.report_queries import spm_capaian
+
+    scope = Scope(citywide=False, kecamatan_kode=kec) if kec else Scope.everything()
+    with app_session(app) as s:
+        got = spm_capaian(s, Period(Y, month), scope)
+        ref = spm_report(s, Period(Y, month), scope, groups_only=True)
+    assert got == ref
+    assert got["groups"] == expected(month, kec)[0]

@@ -171,3 +171,60 @@ def test_rebuild_counts_tables(app):
         enc = s.execute(sa.text("SELECT count(*) FROM encounter WHERE is_archived = :f"),
                         {"f": False}).scalar()
         assert s.execute(sa.text("SELECT sum(n) FROM summary_encounter")).scalar() == enc
+
+
+def _assessments(s, case_ids) -> list:
+    t = summary.SA
+    return sorted(tuple(r) for r in s.execute(sa.select(t).where(t.c.case_id.in_(case_ids))))
+
+
+def test_assessment_summary_kept(world):
+    """summary_assessment (SPM capaian) after assessment, required-service and delivery
+    changes, merge/unmerge and archive/restore == a rebuild; `done` == the rule's date."""
+    from app.models import Assessment, Case, JenisLayanan, Person, ServiceDelivery
+    from app.services import archive, merge
+    from app.services.spm import is_terpenuhi
+
+    s, a, b, _types = world
+    svc = s.scalars(sa.select(JenisLayanan).where(JenisLayanan.spm_group == "gepeng")
+                    .order_by(JenisLayanan.id)).all()[:2]
+    c = Case(person_id=b, opened_at=D(Y, 3, 1), kecamatan_kode=K2)
+    s.add(c)
+    s.flush()
+    asm = Assessment(case_id=c.id, tanggal=dt.date(Y, 3, 2), spm_group="gepeng",
+                     butuh_rehab_luar_panti=True, layanan=list(svc))
+    s.add(asm)
+    s.add(ServiceDelivery(case_id=c.id, jenis_layanan_id=svc[0].id, tanggal=dt.date(Y, 3, 3)))
+
+    def check(done, pid):
+        s.commit()
+        kept = _assessments(s, [c.id])
+        summary.rebuild(s.connection())
+        s.commit()
+        assert _assessments(s, [c.id]) == kept
+        assert [(r[2], r[5]) for r in kept] == [(pid, done)]
+        if done:  # the rule itself: terpenuhi on `done`, not the day before
+            assert is_terpenuhi(s, asm, done) and not is_terpenuhi(s, asm, done - dt.timedelta(days=1))
+
+    check(None, b)  # one of two required services delivered
+    d2 = ServiceDelivery(case_id=c.id, jenis_layanan_id=svc[1].id, tanggal=dt.date(Y, 4, 9))
+    s.add(d2)
+    check(dt.date(Y, 4, 9), b)
+    s.add(ServiceDelivery(case_id=c.id, jenis_layanan_id=svc[1].id, tanggal=dt.date(Y, 4, 1)))
+    check(dt.date(Y, 4, 1), b)  # an earlier delivery of the last service
+    asm.layanan = [svc[0]]  # fewer required services
+    check(dt.date(Y, 3, 3), b)
+    asm.layanan = list(svc)
+    d2.tanggal = dt.date(Y, 2, 1)
+    check(dt.date(Y, 3, 3), b)  # edited delivery date
+    rec = merge.merge_persons(s, a, b, scope=EVERY)
+    check(dt.date(Y, 3, 3), a)  # counted under the survivor
+    merge.unmerge(s, rec.id, scope=EVERY)
+    check(dt.date(Y, 3, 3), b)
+    archive.archive(s, s.get(Person, b), "uji ringkasan")
+    check(dt.date(Y, 3, 3), b)  # the row stays; summary_person drops the archived person
+    archive.restore(s, s.get(Person, b))
+    check(dt.date(Y, 3, 3), b)
+    asm.butuh_rehab_luar_panti = False
+    s.commit()
+    assert _assessments(s, [c.id]) == []
