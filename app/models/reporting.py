@@ -4,7 +4,8 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import (
-    Date, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint,
+    Date, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, Numeric, String, Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, deferred, mapped_column
 
@@ -165,3 +166,16 @@ class SummaryAssessment(db.Model):
     done: Mapped[dt.date | None] = mapped_column(Date)
 
     __table_args__ = (Index("ix_summary_assessment_tanggal", "tanggal", "grp", "pid", "done"),)
+
+
+class SummaryHotspot(db.Model):
+    """Non-archived encounters with coordinates per day (`day` 1-31; 0 = the whole month `ym`)
+    and cell (latitude/longitude rounded to 3 decimals by the dashboard's SQL expression):
+    the city-wide 90-day hotspots are summed from a few months and days of these rows."""
+
+    __tablename__ = "summary_hotspot"
+    ym: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    day: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    lat: Mapped[float] = mapped_column(Numeric(10, 3, asdecimal=False), primary_key=True)
+    lng: Mapped[float] = mapped_column(Numeric(10, 3, asdecimal=False), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer, nullable=False)

@@ -13,7 +13,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import Numeric, and_, case, cast, distinct, func, literal, literal_column, select, text
+from sqlalchemy import and_, case, distinct, func, literal, select, text
 from sqlalchemy.orm import aliased
 
 from app.models import Encounter, JenisPPKS, Person, Wilayah
@@ -282,11 +282,11 @@ def dashboard(session, scope: Scope, now: dt.datetime, limits: dict | None = Non
     """Dashboard figures, all SQL aggregates within the user's scope (the page reads them
     through `dashboard_cache`).  Person and encounter counts come from the report summary
     (`report_summary`, kept on every write); open/overdue cases follow the casework queues
-    (`casework.case_clause`, `overdue_cases`); hotspots are an index-only range scan."""
+    (`casework.case_clause`, `overdue_cases`), SPM capaian and hotspots from their
+    summaries (`spm_capaian`, `hotspots`)."""
     from app.models.casework import Case
     from app.models.reporting import SummaryEncounter as E
     from app.services.casework import case_clause
-    from app.services.scope import encounter_clause
     from app.services.workflow import OPEN_STATES
 
     report_summary.apply_pending(session)
@@ -325,21 +325,70 @@ def dashboard(session, scope: Scope, now: dt.datetime, limits: dict | None = Non
         if n:
             key = kec_names.get(k, UNSET)
             kec[key] = kec.get(key, 0) + int(n)
-    lat = func.round(cast(Encounter.latitude, Numeric(10, 6)), literal_column("3"))
-    lng = func.round(cast(Encounter.longitude, Numeric(10, 6)), literal_column("3"))
-    hotspots = session.execute(  # count(*): an index-only scan of ix_encounter_geo
-        select(lat, lng, func.count()).select_from(Encounter).where(
-            encounter_clause(scope), Encounter.latitude.isnot(None), Encounter.longitude.isnot(None),
-            Encounter.waktu >= now - dt.timedelta(days=90))
-        .group_by(lat, lng).order_by(func.count().desc()).limit(300)).all()
+    hot = hotspots(session, scope, now)
     return {
         "persons": int(persons or 0), "encounters_month": enc_month, "met_month": int(met_month or 0),
         "returners_month": int(returners or 0), "open_cases": open_cases or 0, "overdue_cases": overdue or 0,
         "spm": spm, "per_month": per_month,
         "per_jenis": sorted(jenis.items(), key=lambda kv: (-kv[1], kv[0])),
         "per_kecamatan": sorted(kec.items()),
-        "hotspots": [(float(a), float(b), n) for a, b, n in hotspots], "month": month,
+        "hotspots": hot, "month": month,
     }
+
+
+HOTSPOT_DAYS, HOTSPOT_LIMIT = 90, 300
+
+
+def _hot_raw(scope: Scope, start: dt.datetime, end: dt.datetime | None = None):
+    """(cell lat, cell lng, n) of the visible encounters with coordinates in [start, end)."""
+    from app.services.scope import encounter_clause
+
+    lat, lng = report_summary.cell_sql(Encounter.latitude), report_summary.cell_sql(Encounter.longitude)
+    return (select(lat.label("lat"), lng.label("lng"), func.count().label("n")).select_from(Encounter)
+            .where(encounter_clause(scope), Encounter.latitude.isnot(None),
+                   Encounter.longitude.isnot(None), Encounter.waktu >= start,
+                   *([Encounter.waktu < end] if end else []))
+            .group_by(lat, lng))
+
+
+def _top(session, rows) -> list:
+    u = rows.subquery("hot")
+    total = func.sum(u.c.n)
+    return [(float(a), float(b), int(n)) for a, b, n in session.execute(
+        select(u.c.lat, u.c.lng, total).group_by(u.c.lat, u.c.lng).having(total > 0)
+        .order_by(total.desc(), u.c.lat, u.c.lng).limit(HOTSPOT_LIMIT))]
+
+
+def hotspots_raw(session, scope: Scope, now: dt.datetime) -> list:
+    """The 90-day hotspots from the encounter table (an index-only range scan of
+    ix_encounter_geo): the most visited cells, most first (ties by coordinates)."""
+    return _top(session, _hot_raw(scope, now - dt.timedelta(days=HOTSPOT_DAYS)))
+
+
+def hotspots(session, scope: Scope, now: dt.datetime) -> list:
+    """`hotspots_raw`; city-wide summed from `summary_hotspot`: the whole months after the
+    window's first month, plus that month's days after the first day (or the whole month
+    minus its days before, whichever is fewer rows), plus/minus the first day's part from
+    the encounter table.  Area scopes scan the (smaller) raw range."""
+    from app.models.reporting import SummaryHotspot as H
+
+    if not scope.citywide:
+        return hotspots_raw(session, scope, now)
+    cut = now - dt.timedelta(days=HOTSPOT_DAYS)
+    day0 = dt.datetime(cut.year, cut.month, cut.day)
+    nxt = day0 + dt.timedelta(days=1)
+    cym = cut.year * 100 + cut.month
+    days_in_month = ((dt.date(cut.year + (cut.month == 12), cut.month % 12 + 1, 1)
+                      - dt.timedelta(days=1)).day)
+    cell = lambda *cond, sign=1: select(H.lat, H.lng, (H.n * sign).label("n")).where(*cond)  # noqa: E731
+    parts = [cell(H.ym > cym, H.day == 0)]
+    if days_in_month - cut.day <= cut.day:  # add the days after the first one
+        parts += [cell(H.ym == cym, H.day > cut.day), _hot_raw(scope, cut, nxt)]
+    else:  # the whole month minus the days before the cut
+        raw = _hot_raw(scope, day0, cut).subquery("early")
+        parts += [cell(H.ym == cym, H.day == 0), cell(H.ym == cym, H.day.between(1, cut.day - 1), sign=-1),
+                  select(raw.c.lat, raw.c.lng, (-raw.c.n).label("n"))]
+    return _top(session, parts[0].union_all(*parts[1:]))
 
 
 def dashboard_all(session, now: dt.datetime, limits: dict | None = None) -> dict:

@@ -23,19 +23,22 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 
-from sqlalchemy import Integer, and_, case, cast, delete, event, func, insert, literal, or_, select, text
+from sqlalchemy import (
+    Float, Integer, Numeric, and_, case, cast, delete, event, func, insert, literal, literal_column, or_,
+    select, text,
+)
 from sqlalchemy.orm import Session, aliased
 
 from app.models import Encounter, Person, person_ppks
 from app.models.reporting import (
-    SummaryAssessment, SummaryCount, SummaryEncounter, SummaryPerson, SummaryPersonJenis,
-    SummaryPersonMonth, SummaryPersonSource,
+    SummaryAssessment, SummaryCount, SummaryEncounter, SummaryHotspot, SummaryPerson,
+    SummaryPersonJenis, SummaryPersonMonth, SummaryPersonSource,
 )
 
 NONE = "-"  # stored area code when unknown (report_queries.UNSET)
 SP, SJ, SM = SummaryPerson.__table__, SummaryPersonJenis.__table__, SummaryPersonMonth.__table__
 SC, SE, SS = SummaryCount.__table__, SummaryEncounter.__table__, SummaryPersonSource.__table__
-SA = SummaryAssessment.__table__
+SA, SH = SummaryAssessment.__table__, SummaryHotspot.__table__
 CHUNK = 500
 _TOMB = aliased(Person)  # the record an encounter is on (a tombstone or the person itself)
 
@@ -158,13 +161,13 @@ _present: dict = {}
 
 
 def _installed_in(conn) -> bool:
-    """Whether this database has the summary tables (migrations f1-f3).  A database not yet
+    """Whether this database has the summary tables (migrations f1-f4).  A database not yet
     migrated is left alone (its writes still succeed); the migration rebuilds the summary."""
     key = conn.engine.url.render_as_string(hide_password=True)
     if key not in _present:
         from sqlalchemy import inspect
 
-        _present[key] = inspect(conn).has_table(SA.name)
+        _present[key] = inspect(conn).has_table(SH.name)
     return _present[key]
 
 
@@ -264,7 +267,68 @@ def rebuild_assessments(conn) -> None:
     conn.execute(insert(SA).from_select(SA_COLS, _assessment_rows()))
 
 
+# ----------------------------------------------------------------- hotspots
+
+def cell_sql(col):
+    """A coordinate rounded to the dashboard's hotspot cell (3 decimals), in SQL."""
+    return func.round(cast(col, Numeric(10, 6)), literal_column("3"))
+
+
+def hotspot_keys(conn, items) -> Counter:
+    """(waktu, lat, lng) -> delta  ==>  (ym, day, cell lat, cell lng) -> delta, with day rows
+    and whole-month rows (day 0); the cells are rounded by the database (`cell_sql`)."""
+    items = [(k, v) for k, v in items.items() if v]
+    out: Counter = Counter()
+    for lo in range(0, len(items), 100):
+        part = items[lo:lo + 100]
+        cols = [cell_sql(cast(literal(c, Float), Float)) for (_w, la, ln), _v in part for c in (la, ln)]
+        cells = conn.execute(select(*cols)).one()
+        for i, ((w, _la, _ln), v) in enumerate(part):
+            for day in (w.day, 0):
+                out[(ym_of(w), day, cells[2 * i], cells[2 * i + 1])] += v
+    return out
+
+
+def _hot(waktu, lat, lng, archived):
+    return (waktu, lat, lng) if waktu and lat is not None and lng is not None and not archived else None
+
+
+def rebuild_hotspots(conn) -> None:
+    """summary_hotspot from the live tables."""
+    conn.execute(delete(SH))
+    lat, lng = cell_sql(Encounter.latitude), cell_sql(Encounter.longitude)
+    ym, day = ym_sql(Encounter.waktu), cast(func.extract("day", Encounter.waktu), Integer)
+    conn.execute(insert(SH).from_select(["ym", "day", "lat", "lng", "n"], select(
+        ym, day, lat, lng, func.count()).where(
+        Encounter.is_archived.is_(False), Encounter.latitude.isnot(None),
+        Encounter.longitude.isnot(None)).group_by(ym, day, lat, lng)))
+    conn.execute(insert(SH).from_select(["ym", "day", "lat", "lng", "n"], select(
+        SH.c.ym, literal(0), SH.c.lat, SH.c.lng, func.sum(SH.c.n)).where(SH.c.day > 0)
+        .group_by(SH.c.ym, SH.c.lat, SH.c.lng)))
+
+
 # ----------------------------------------------------------------- listener
+
+def _was(obj, attr):
+    """The value before this flush (also when it was None), else the current one."""
+    from sqlalchemy.orm.attributes import get_history
+
+    try:
+        hist = get_history(obj, attr)
+    except Exception:  # noqa: BLE001 - a deleted row whose attribute was never loaded
+        return None
+    if hist.added or hist.deleted:
+        return hist.deleted[0] if hist.deleted else None
+    return getattr(obj, attr)
+
+
+def _hot_old(obj):
+    return _hot(_was(obj, "waktu"), _was(obj, "latitude"), _was(obj, "longitude"),
+                _was(obj, "is_archived"))
+
+
+def _hot_new(obj):
+    return _hot(obj.waktu, obj.latitude, obj.longitude, obj.is_archived)
 
 def _old(obj, attr):
     """The value before this flush (attribute history), else the current one."""
@@ -279,7 +343,8 @@ def _old(obj, attr):
 
 def _pending(session) -> dict:
     return session.info.setdefault("report_summary", {"persons": set(), "added": Counter(),
-                                                      "recount": set(), "cases": set()})
+                                                      "recount": set(), "cases": set(),
+                                                      "hot": Counter()})
 
 
 def _after_flush(session, _ctx) -> None:
@@ -288,7 +353,14 @@ def _after_flush(session, _ctx) -> None:
     added: Counter = Counter()
     recount: set = set()
     cases: set = set()
+    hot: Counter = Counter()
     for obj in [*session.new, *session.dirty, *session.deleted]:
+        if isinstance(obj, Encounter) and (obj not in session.dirty or session.is_modified(obj)):
+            old = None if obj in session.new else _hot_old(obj)
+            new = None if obj in session.deleted else _hot_new(obj)
+            if old != new:
+                hot[old] -= 1
+                hot[new] += 1
         if isinstance(obj, _case_parts()):
             cases.update((obj.case_id, _old(obj, "case_id")))
     for obj in session.new:
@@ -313,9 +385,11 @@ def _after_flush(session, _ctx) -> None:
             persons.add(_old(obj, "person_id"))
             recount.add(_enc_key(_old(obj, "waktu"), _old(obj, "kecamatan_kode"),
                                  _old(obj, "kelurahan_kode")))
-    if persons or added or recount or cases:
+    hot.pop(None, None)
+    if persons or added or recount or cases or any(hot.values()):
         pending = _pending(session)
         pending["cases"].update(i for i in cases if i)
+        pending["hot"].update(hot)
         pending["persons"].update(i for i in persons if i)
         pending["added"].update(added)
         pending["recount"].update(k for k in recount if k)
@@ -343,6 +417,9 @@ def apply_pending(session) -> None:
              if k not in recount])
     recount_encounters(conn, recount)
     refresh_cases(conn, pending.get("cases", ()))
+    _upsert(conn, SH, ["ym", "day", "lat", "lng"],
+            [dict(ym=k[0], day=k[1], lat=k[2], lng=k[3], n=n)
+             for k, n in sorted(hotspot_keys(conn, pending.get("hot", {})).items()) if n])
 
 
 def _before_commit(session) -> None:
@@ -357,6 +434,10 @@ def _after_rollback(session) -> None:
 _installed = False
 
 
+def _noop(_target, value, _old, _initiator):
+    return value
+
+
 def install(session_class=Session) -> None:
     """Attach the listeners once (idempotent); called from the reports view register()."""
     global _installed
@@ -364,6 +445,11 @@ def install(session_class=Session) -> None:
         event.listen(session_class, "after_flush", _after_flush)
         event.listen(session_class, "before_commit", _before_commit)
         event.listen(session_class, "after_rollback", _after_rollback)
+        # load the old value when one of these is set on an expired object (e.g. after a
+        # commit), so the flush listener sees what to take off the counters
+        for attr in ("waktu", "latitude", "longitude", "is_archived", "kecamatan_kode",
+                     "kelurahan_kode", "person_id"):
+            event.listen(getattr(Encounter, attr), "set", _noop, active_history=True)
         _installed = True
 
 
@@ -371,9 +457,9 @@ def install(session_class=Session) -> None:
 
 def rebuild(conn, sources: bool = True) -> dict[str, int]:
     """Recompute every summary table set-wise from the live tables; returns row counts.
-    (`sources=False`: all but summary_person_source and summary_assessment, for migration f1
-    that predates them.)"""
-    tables = (SP, SJ, SM, *([SS, SA] if sources else []), SC, SE)
+    (`sources=False`: all but summary_person_source, summary_assessment and
+    summary_hotspot, for migration f1 that predates them.)"""
+    tables = (SP, SJ, SM, *([SS, SA, SH] if sources else []), SC, SE)
     for t in reversed(tables):
         conn.execute(delete(t))
     live = and_(Person.merged_into_id.is_(None), Person.is_archived.is_(False))
@@ -410,6 +496,7 @@ def rebuild(conn, sources: bool = True) -> dict[str, int]:
     if sources:
         rebuild_sources(conn)
         rebuild_assessments(conn)
+        rebuild_hotspots(conn)
     eym = ym_sql(Encounter.waktu)
     ekec = func.coalesce(Encounter.kecamatan_kode, literal(NONE))
     ekel = func.coalesce(Encounter.kelurahan_kode, literal(NONE))

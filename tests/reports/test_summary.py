@@ -228,3 +228,48 @@ def test_assessment_summary_kept(world):
     asm.butuh_rehab_luar_panti = False
     s.commit()
     assert _assessments(s, [c.id]) == []
+
+
+def test_hotspot_summary_kept(world):
+    """summary_hotspot after encounters with coordinates are added, moved, archived, restored
+    and deleted == a rebuild, and the city-wide hotspots from it == the raw encounter scan
+    for windows starting early and late in a month."""
+    from app.models import Encounter
+    from app.services import archive
+    from app.services.report_queries import hotspots, hotspots_raw
+
+    s, a, b, _types = world
+    t = summary.SH
+
+    def check():
+        s.commit()
+        kept = sorted(tuple(r) for r in s.execute(sa.select(t).where(t.c.n != 0)))
+        summary.rebuild_hotspots(s.connection())
+        s.commit()
+        assert sorted(tuple(r) for r in s.execute(sa.select(t).where(t.c.n != 0))) == kept
+        for now in (D(Y, 9, 1, 9), D(Y, 9, 20, 12), D(Y, 10, 30, 23, 59), D(Y + 1, 1, 2, 1)):
+            raw = hotspots_raw(s, EVERY, now)
+            assert hotspots(s, EVERY, now) == raw, now
+            assert hotspots(s, Scope(citywide=False, kecamatan_kode=K), now) == \
+                hotspots_raw(s, Scope(citywide=False, kecamatan_kode=K), now)
+
+    e = [Encounter(person_id=a, waktu=w, kecamatan_kode=K, kelurahan_kode=KEL, latitude=la,
+                   longitude=-106.9 - la / 100)
+         for w, la in [(D(Y, 6, 3, 10), -6.23451), (D(Y, 6, 3, 0, 0, 0), -6.2345),
+                       (D(Y, 7, 31, 23, 59, 59), -6.1115), (D(Y, 8, 20, 8), -6.2345),
+                       (D(Y, 9, 28, 7), -6.3), (D(Y, 10, 2, 23), -6.2346)]]
+    e.append(Encounter(person_id=b, waktu=D(Y, 6, 4, 9), kecamatan_kode=K2, kelurahan_kode=KEL2))
+    s.add_all(e)
+    check()
+    e[-1].latitude, e[-1].longitude = -6.25, 106.95  # coordinates added later
+    check()
+    e[0].latitude = -6.2999  # moved to another cell, another day
+    e[0].waktu = D(Y, 6, 29, 18)
+    check()
+    archive.archive(s, e[1], "uji hotspot")
+    check()
+    archive.restore(s, e[1])
+    e[2].latitude = None  # coordinates removed
+    check()
+    s.delete(e[3])
+    check()
