@@ -153,19 +153,23 @@ Index("ix_encounter_geo", Encounter.waktu, Encounter.is_archived, Encounter.keca
 
 class SummaryAssessment(db.Model):
     """An SPM assessment (needs basic rehabilitation outside a panti, with an SPM group) of a
-    live person `pid` (the survivor of its case's person): its date, group and the date it
-    became *terpenuhi* (`done`: the first delivery date at which `spm.terpenuhi_clause` holds;
-    null = not yet).  The dashboard's SPM capaian counts these rows."""
+    live person `pid` (the survivor of its case's person) and its area (`kec`, `kel`): its
+    date, group and the date it became *terpenuhi* (`done`: the first delivery date at which
+    `spm.terpenuhi_clause` holds; null = not yet).  The dashboard's SPM capaian counts these
+    rows."""
 
     __tablename__ = "summary_assessment"
     aid: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     case_id: Mapped[int] = mapped_column(Integer, nullable=False, index=True)
     pid: Mapped[int] = mapped_column(Integer, nullable=False, index=True)
+    kec: Mapped[str] = mapped_column(String(13), nullable=False)
+    kel: Mapped[str] = mapped_column(String(13), nullable=False)
     grp: Mapped[str] = mapped_column(String(20), nullable=False)
     tanggal: Mapped[dt.date] = mapped_column(Date, nullable=False)
     done: Mapped[dt.date | None] = mapped_column(Date)
 
-    __table_args__ = (Index("ix_summary_assessment_tanggal", "tanggal", "grp", "pid", "done"),)
+    __table_args__ = (Index("ix_summary_assessment_tanggal", "tanggal", "grp", "pid", "done",
+                            "kec", "kel"),)
 
 
 class SummaryHotspot(db.Model):

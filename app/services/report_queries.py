@@ -244,13 +244,13 @@ def spm_report(session, period: Period, scope: Scope, kecamatan: str | None = No
 def spm_capaian(session, period: Period, scope: Scope) -> dict:
     """`spm_report(groups_only=True)` read from the report summary (`summary_assessment`: one
     row per SPM assessment with its survivor and the date it became terpenuhi)."""
-    from app.models.reporting import SummaryAssessment as A, SummaryPerson as SP
+    from app.models.reporting import SummaryAssessment as A
 
     last_day = (period.end - dt.timedelta(days=1)).date()
     served = func.count(distinct(case((A.done <= last_day, A.pid))))
     rows = session.execute(
-        select(A.grp, func.count(distinct(A.pid)), served).join(SP, SP.pid == A.pid)
-        .where(area_clause(scope, SP.kec, SP.kel),
+        select(A.grp, func.count(distinct(A.pid)), served)
+        .where(area_clause(scope, A.kec, A.kel),
                A.tanggal.between(period.year_start.date(), last_day))
         .group_by(A.grp)).all()
     return {"groups": {g: {"harus": y, "terlayani": x} for g, y, x in rows}, "as_of": last_day}

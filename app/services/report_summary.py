@@ -177,6 +177,7 @@ def refresh_persons(conn, ids) -> None:
         return
     ids = {int(i) for i in ids if i}
     delta: dict = {}
+    visited: set[int] = set()
     while ids:
         rows = []
         for part in _chunks(ids):
@@ -190,12 +191,13 @@ def refresh_persons(conn, ids) -> None:
             _contribution(_stored(conn, part), -1, delta)
             mine = set(part)
             _contribution(_live(conn, part, [r for r in rows if r[0] in mine]), 1, delta)
-        refresh_cases(conn, _cases_of(conn, ids))  # their survivor may have changed (merge)
+        visited |= ids
         done = ids
         ids = {r[1] for r in rows if r[1] is not None} - done  # survivors of touched tombstones
     rows = [dict(ym=k[0], kec=k[1], kel=k[2], jk=k[3], jenis=k[4], n_met=v[0], n_ret=v[1], n_first=v[2])
             for k, v in sorted(delta.items()) if any(v)]
     _upsert(conn, SC, ["ym", "kec", "kel", "jk", "jenis"], rows)
+    refresh_cases(conn, _cases_of(conn, visited))  # survivor, liveness or area may have changed
 
 
 # ----------------------------------------------------------------- encounters
@@ -221,7 +223,8 @@ def recount_encounters(conn, keys) -> None:
 # ----------------------------------------------------------------- SPM assessments
 
 def _assessment_rows(case_ids=None):
-    """select(aid, case_id, pid, grp, tanggal, done) of the SPM assessments (of these cases).
+    """select(aid, case_id, pid, kec, kel, grp, tanggal, done) of the SPM assessments (of these
+    cases) of live survivors (`summary_person`, which must be current).
     `done` is the first delivery date of the case at which THE rule (`spm.terpenuhi_clause`)
     holds: the rule only changes on delivery dates and never turns false again, so
     `done <= d` iff terpenuhi as of d."""
@@ -236,21 +239,24 @@ def _assessment_rows(case_ids=None):
             .where(spm, terpenuhi_clause(A.id, A.case_id, as_of=sd.tanggal))
             .group_by(A.id).subquery("done"))
     cp = aliased(Person)
-    return (select(A.id, A.case_id, func.coalesce(cp.merged_into_id, cp.id), A.spm_group,
-                   A.tanggal, done.c.done)
+    return (select(A.id, A.case_id, SP.c.pid, SP.c.kec, SP.c.kel, A.spm_group, A.tanggal,
+                   done.c.done)
             .select_from(A).join(Case, Case.id == A.case_id).join(cp, cp.id == Case.person_id)
+            .join(SP, SP.c.pid == func.coalesce(cp.merged_into_id, cp.id))
             .outerjoin(done, done.c.aid == A.id).where(spm))
 
 
-SA_COLS = ["aid", "case_id", "pid", "grp", "tanggal", "done"]
+SA_COLS = ["aid", "case_id", "pid", "kec", "kel", "grp", "tanggal", "done"]
 
 
 def _cases_of(conn, person_ids) -> set[int]:
+    """Cases of these person records, and cases counted under them (merged records)."""
     from app.models.casework import Case
 
     out: set[int] = set()
     for part in _chunks(person_ids):
         out.update(conn.execute(select(Case.id).where(Case.person_id.in_(part))).scalars())
+        out.update(conn.execute(select(SA.c.case_id).where(SA.c.pid.in_(part))).scalars())
     return out
 
 

@@ -180,7 +180,8 @@ def _assessments(s, case_ids) -> list:
 
 def test_assessment_summary_kept(world):
     """summary_assessment (SPM capaian) after assessment, required-service and delivery
-    changes, merge/unmerge and archive/restore == a rebuild; `done` == the rule's date."""
+    changes, merge/unmerge, archive/restore and an area change == a rebuild; `done` == the
+    rule's date."""
     from app.models import Assessment, Case, JenisLayanan, Person, ServiceDelivery
     from app.services import archive, merge
     from app.services.spm import is_terpenuhi
@@ -202,7 +203,7 @@ def test_assessment_summary_kept(world):
         summary.rebuild(s.connection())
         s.commit()
         assert _assessments(s, [c.id]) == kept
-        assert [(r[2], r[5]) for r in kept] == [(pid, done)]
+        assert [(r[2], r[7]) for r in kept] == ([(pid, done)] if pid else [])
         if done:  # the rule itself: terpenuhi on `done`, not the day before
             assert is_terpenuhi(s, asm, done) and not is_terpenuhi(s, asm, done - dt.timedelta(days=1))
 
@@ -222,9 +223,12 @@ def test_assessment_summary_kept(world):
     merge.unmerge(s, rec.id, scope=EVERY)
     check(dt.date(Y, 3, 3), b)
     archive.archive(s, s.get(Person, b), "uji ringkasan")
-    check(dt.date(Y, 3, 3), b)  # the row stays; summary_person drops the archived person
+    check(None, None)  # an archived survivor is not counted
     archive.restore(s, s.get(Person, b))
     check(dt.date(Y, 3, 3), b)
+    s.get(Person, b).kecamatan_kode, s.get(Person, b).kelurahan_kode = K, KEL  # area change
+    s.commit()
+    assert [r[3:5] for r in _assessments(s, [c.id])] == [(K, KEL)]
     asm.butuh_rehab_luar_panti = False
     s.commit()
     assert _assessments(s, [c.id]) == []
