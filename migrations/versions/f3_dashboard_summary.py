@@ -33,6 +33,8 @@ def upgrade():
     from app.services.report_summary import rebuild_assessments
 
     rebuild_assessments(op.get_bind())  # the table is new and empty
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("ANALYZE summary_assessment")
 
 
 def downgrade():

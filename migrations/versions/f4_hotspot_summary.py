@@ -26,6 +26,8 @@ def upgrade():
     from app.services.report_summary import rebuild_hotspots
 
     rebuild_hotspots(op.get_bind())  # the table is new and empty
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("ANALYZE summary_hotspot")
 
 
 def downgrade():
