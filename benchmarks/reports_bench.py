@@ -11,7 +11,8 @@ per person, 1 % merged tombstones, cases with SPM assessments and services in th
 year of `--period`, coordinates on the last 90 days' encounters) and rebuilds the report
 summary (those bulk writes bypass its listener).  Prints the median and max seconds per
 step; the dashboard is timed cold (cache cleared) and warm.  `--only writes` times one
-intake registration with and without the report-summary listener.
+intake registration with and without the report-summary listener; `--statements` prints the
+slowest statements of one uncached dashboard.
 """
 from __future__ import annotations
 
@@ -167,6 +168,32 @@ def write_overhead(s, n: int = 20) -> None:
           f"row {single:6.1f} ms; {n} rows per commit {batch:6.1f} ms/row")
 
 
+def statement_log(s, fn, top: int = 12) -> None:
+    """Run `fn` once and print its slowest SQL statements (wall ms, first 110 characters)."""
+    from sqlalchemy import event
+
+    log, eng = [], s.get_bind()
+
+    def before(conn, _cur, _stmt, _params, _ctx, _many):
+        conn.info["t0"] = time.perf_counter()
+
+    def after(conn, _cur, stmt, _params, _ctx, _many):
+        log.append(((time.perf_counter() - conn.info["t0"]) * 1000, " ".join(stmt.split())[:110]))
+
+    event.listen(eng, "before_cursor_execute", before)
+    event.listen(eng, "after_cursor_execute", after)
+    t0 = time.perf_counter()
+    try:
+        fn()
+    finally:
+        event.remove(eng, "before_cursor_execute", before)
+        event.remove(eng, "after_cursor_execute", after)
+    print(f"statements: {len(log)}, {sum(m for m, _ in log):.1f} ms in SQL of "
+          f"{(time.perf_counter() - t0) * 1000:.1f} ms")
+    for ms, st in sorted(log, reverse=True)[:top]:
+        print(f"  {ms:7.1f} ms  {st}")
+
+
 def dashboard_page(app, repeat: int) -> None:
     """Server time of GET /dasbor/ as pimpinan through the test client: the first request
     (cache row deleted), `repeat` cold ones (TTL 0: every request computes the figures from
@@ -215,6 +242,8 @@ def main(argv=None) -> None:
     ap.add_argument("--only", choices=("reports", "dashboard", "writes"), default=None)
     ap.add_argument("--rebuild", action="store_true", help="rebuild the report summary first")
     ap.add_argument("--page-repeat", type=int, default=10, help="warm dashboard page requests")
+    ap.add_argument("--statements", action="store_true",
+                    help="print the slowest statements of one uncached dashboard()")
     args = ap.parse_args(argv)
 
     from app import create_app
@@ -252,6 +281,9 @@ def main(argv=None) -> None:
             print(f"dashboard aggregates (uncached) median {med * 1000:7.1f} ms max {mx * 1000:7.1f} ms"
                   f"  cpu {cpu * 1000:7.1f} ms")
             s.rollback()
+            if args.statements:
+                statement_log(s, lambda: rq.dashboard(s, scope, now))
+                s.rollback()
     if args.only != "reports":
         dashboard_page(app, args.page_repeat)  # outside the app context (FAB trap #3)
 
