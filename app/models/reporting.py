@@ -183,3 +183,6 @@ class SummaryHotspot(db.Model):
     lat: Mapped[float] = mapped_column(Numeric(10, 3, asdecimal=False), primary_key=True)
     lng: Mapped[float] = mapped_column(Numeric(10, 3, asdecimal=False), primary_key=True)
     n: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    # the month rows (day 0) of a range of months, index-only
+    __table_args__ = (Index("ix_summary_hotspot_month", "day", "ym", "lat", "lng", "n"),)

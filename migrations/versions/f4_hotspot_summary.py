@@ -23,6 +23,7 @@ def upgrade():
         sa.Column("n", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("ym", "day", "lat", "lng"),
     )
+    op.create_index("ix_summary_hotspot_month", "summary_hotspot", ["day", "ym", "lat", "lng", "n"])
     from app.services.report_summary import rebuild_hotspots
 
     rebuild_hotspots(op.get_bind())  # the table is new and empty
@@ -31,4 +32,5 @@ def upgrade():
 
 
 def downgrade():
+    op.drop_index("ix_summary_hotspot_month", table_name="summary_hotspot")
     op.drop_table("summary_hotspot")
