@@ -186,3 +186,8 @@ class SummaryHotspot(db.Model):
 
     # the month rows (day 0) of a range of months, index-only
     __table_args__ = (Index("ix_summary_hotspot_month", "day", "ym", "lat", "lng", "n"),)
+
+# Kecamatan-scoped dashboard hotspots (migration f4_hotspot_summary): the kecamatan's range only.
+Index("ix_encounter_geo_kec", Encounter.kecamatan_kode, Encounter.waktu, Encounter.is_archived,
+      Encounter.kelurahan_kode, Encounter.latitude, Encounter.longitude,
+      sqlite_where=Encounter.latitude.isnot(None), postgresql_where=Encounter.latitude.isnot(None))

@@ -1,5 +1,5 @@
-"""reports: hotspot counters per day/month and rounded cell (dashboard 90-day hotspots);
-filled set-wise from the existing records
+"""reports: hotspot counters per day/month and rounded cell (dashboard 90-day hotspots),
+filled set-wise from the existing records; geo index per kecamatan (scoped hotspots)
 
 Revision ID: f4_hotspot_summary
 Revises: f3_dashboard_summary
@@ -24,6 +24,11 @@ def upgrade():
         sa.PrimaryKeyConstraint("ym", "day", "lat", "lng"),
     )
     op.create_index("ix_summary_hotspot_month", "summary_hotspot", ["day", "ym", "lat", "lng", "n"])
+    op.create_index("ix_encounter_geo_kec", "encounter",
+                    ["kecamatan_kode", "waktu", "is_archived", "kelurahan_kode", "latitude",
+                     "longitude"],
+                    sqlite_where=sa.text("latitude IS NOT NULL"),
+                    postgresql_where=sa.text("latitude IS NOT NULL"))
     from app.services.report_summary import rebuild_hotspots
 
     rebuild_hotspots(op.get_bind())  # the table is new and empty
@@ -32,5 +37,6 @@ def upgrade():
 
 
 def downgrade():
+    op.drop_index("ix_encounter_geo_kec", table_name="encounter")
     op.drop_index("ix_summary_hotspot_month", table_name="summary_hotspot")
     op.drop_table("summary_hotspot")
