@@ -86,6 +86,10 @@ TIMEZONE = "Asia/Jakarta"
 PHOTO_DIR = os.environ.get("PHOTO_DIR", str(INSTANCE_DIR / "photos"))
 PHOTO_MAX_BYTES = 8 * 1024 * 1024
 PHOTO_MAX_SIDE = 1024
+
+# The navbar menu is rendered once per user, roles, language and queue counts and kept this
+# long (seconds; 0 = render on every page). Views check access themselves either way.
+MENU_CACHE_SECONDS = int(os.environ.get("MENU_CACHE_SECONDS", "60"))
 MAX_CONTENT_LENGTH = 32 * 1024 * 1024
 
 # Casework and reports

@@ -84,3 +84,6 @@ def init_jinja(app: Flask) -> None:
     from app.views.labels import enum_label
 
     app.jinja_env.filters["enum_label"] = lambda value, column: enum_label(column, value)
+    from app.views.menu_cache import init_menu_cache
+
+    init_menu_cache(app)
