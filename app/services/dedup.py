@@ -78,6 +78,24 @@ _PERSON_COLS = (Person.id, Person.nama, Person.nik, Person.no_kk, Person.jenis_k
                 Person.kelurahan_kode)
 
 
+def _aliases_and_places(session, persons, dates: bool) -> tuple[dict[int, list[str]], dict[int, list]]:
+    """Aliases and live-encounter (kelurahan, waktu) places of the persons that
+    `persons(person_id_column)` selects; without `dates` one row per kelurahan."""
+    aliases: dict[int, list[str]] = {}
+    for pid, alias in session.execute(select(PersonAlias.person_id, PersonAlias.alias)
+                                      .where(persons(PersonAlias.person_id)).order_by(PersonAlias.id)):
+        aliases.setdefault(pid, []).append(alias)
+    places: dict[int, list] = {}
+    if dates:
+        q = select(Encounter.person_id, Encounter.kelurahan_kode, Encounter.waktu)
+    else:
+        q = select(Encounter.person_id, Encounter.kelurahan_kode, literal(None)).distinct()
+    for pid, kel, waktu in session.execute(
+            q.where(persons(Encounter.person_id), Encounter.is_archived.is_(False))):
+        places.setdefault(pid, []).append((kel, waktu))
+    return aliases, places
+
+
 def load_records(session, person_ids, where=None, dates: bool = True, chunk_size: int = 900
                  ) -> dict[int, PersonRecord]:
     """Full PersonRecords (names, aliases, facts, encounter places and dates).
@@ -97,19 +115,7 @@ def load_records(session, person_ids, where=None, dates: bool = True, chunk_size
         if not persons:
             continue
         chunk = [p.id for p in persons]
-        aliases: dict[int, list[str]] = {}
-        for pid, alias in session.execute(select(PersonAlias.person_id, PersonAlias.alias)
-                                          .where(PersonAlias.person_id.in_(chunk))
-                                          .order_by(PersonAlias.id)):
-            aliases.setdefault(pid, []).append(alias)
-        places: dict[int, list] = {}
-        if dates:
-            q = select(Encounter.person_id, Encounter.kelurahan_kode, Encounter.waktu)
-        else:
-            q = select(Encounter.person_id, Encounter.kelurahan_kode, literal(None)).distinct()
-        for pid, kel, waktu in session.execute(
-                q.where(Encounter.person_id.in_(chunk), Encounter.is_archived.is_(False))):
-            places.setdefault(pid, []).append((kel, waktu))
+        aliases, places = _aliases_and_places(session, lambda col: col.in_(chunk), dates)
         for p in persons:
             out[p.id] = record_of(p, aliases.get(p.id, ()), places.get(p.id, ()))
     return out
@@ -513,18 +519,7 @@ def iter_records(session, batch: int = 20000, dates: bool = True):
         if not persons:
             return
         lo, hi = persons[0].id, persons[-1].id
-        aliases: dict[int, list[str]] = {}
-        for pid, alias in session.execute(select(PersonAlias.person_id, PersonAlias.alias)
-                                          .where(PersonAlias.person_id.between(lo, hi)).order_by(PersonAlias.id)):
-            aliases.setdefault(pid, []).append(alias)
-        places: dict[int, list] = {}
-        if dates:
-            q = select(Encounter.person_id, Encounter.kelurahan_kode, Encounter.waktu)
-        else:
-            q = select(Encounter.person_id, Encounter.kelurahan_kode, literal(None)).distinct()
-        for pid, kel, waktu in session.execute(
-                q.where(Encounter.person_id.between(lo, hi), Encounter.is_archived.is_(False))):
-            places.setdefault(pid, []).append((kel, waktu))
+        aliases, places = _aliases_and_places(session, lambda col: col.between(lo, hi), dates)
         for p in persons:
             yield record_of(p, aliases.get(p.id, ()), places.get(p.id, ()))
         last = hi
