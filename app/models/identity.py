@@ -27,6 +27,22 @@ class MatchKey(db.Model):
     __table_args__ = (Index("ix_match_key_key", "key", "person_id"),)  # covering: lookups read the index only
 
 
+class MatchFeature(db.Model):
+    """Comparison-ready features of a live person (`matching.Features`, encoded).
+
+    Maintained next to the match keys by `app.services.feature_store`, so the
+    real-time check and `--since` read one row per candidate instead of
+    rebuilding it from persons, aliases and encounters. `engine` fingerprints
+    the feature code that wrote the row; rows of another engine are ignored.
+    """
+
+    __tablename__ = "match_feature"
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("person.id", ondelete="CASCADE"), primary_key=True)
+    engine: Mapped[str] = mapped_column(String(16), nullable=False)
+    data: Mapped[str] = mapped_column(Text, nullable=False)  # JSON list, see feature_store.encode
+
+
 class CandidatePair(db.Model):
     """A possible duplicate pair in the review queue (person_a_id < person_b_id)."""
 

@@ -1,8 +1,10 @@
 """Finding the same person again: real-time candidate check, batch scan, review queue.
 
-Both paths build `PersonRecord`s with `load_records` and score them with
-`matching.score_features` on `matching.features`, so a pair always gets the
-same score in the intake screen, the import and the scan.
+Every path scores `matching.features` with `matching.score_features` (or its
+batch twin), so a pair always gets the same score in the intake screen, the
+import and the scan. The real-time check and `--since` read the candidates'
+features precomputed (`feature_store`); the full scan builds them from
+`iter_records`.
 """
 from __future__ import annotations
 
@@ -14,8 +16,9 @@ from sqlalchemy import and_, func, literal, or_, select
 
 from app.models import CandidatePair, DedupScan, Encounter, MatchKey, Person, PersonAlias, Wilayah
 from app.models.base import now_local
+from app.services import feature_store
 from app.services.identity_keys import keys_for
-from app.services.matching import MatchModel, PersonRecord, features, score_features
+from app.services.matching import Features, MatchModel, PersonRecord, features, score_features
 from app.services.scope import Scope, person_clause
 
 MAX_CANDIDATES = 400  # persons scored per real-time check (smallest blocks first)
@@ -168,6 +171,15 @@ def place_names(session, records) -> dict[str, str]:
     return dict(session.execute(select(Wilayah.kode, Wilayah.nama).where(Wilayah.kode.in_(codes))).all())
 
 
+def feature_place_names(session, feats) -> dict[str, str]:
+    """Kelurahan names of `Features` (their codes are undotted; looked up dotted and as stored)."""
+    codes = {k for f in feats for k in f.kelurahan}
+    if not codes:
+        return {}
+    keys = codes | {f"{c[:2]}.{c[2:4]}.{c[4:6]}.{c[6:]}" for c in codes}
+    return dict(session.execute(select(Wilayah.kode, Wilayah.nama).where(Wilayah.kode.in_(keys))).all())
+
+
 # ----------------------------------------------------------------- real-time check
 
 @dataclass
@@ -208,7 +220,7 @@ def key_counts(session, keys, cap: int) -> dict[str, int]:
     return {keys[i]: n for i, n in session.execute(text(sql), params).all() if n}
 
 
-def candidate_ids(session, rec: PersonRecord, limit: int = MAX_CANDIDATES) -> set[int]:
+def candidate_ids(session, rec: PersonRecord | Features, limit: int = MAX_CANDIDATES) -> set[int]:
     """Persons sharing a blocking key with `rec`, taking the smallest blocks first.
 
     Block sizes are counted with a cap (a giant block of a common name costs
@@ -267,26 +279,26 @@ def find_candidates(session, person_data: dict | PersonRecord, scope: Scope, lim
     `decisive` and always first.
     """
     rec = person_data if isinstance(person_data, PersonRecord) else record_from_data(person_data)
-    ids = candidate_ids(session, rec) - {int(i) for i in exclude_ids}
+    fa = features(rec)
+    ids = candidate_ids(session, fa) - {int(i) for i in exclude_ids}
     if not ids:
         return []
-    records = load_records(session, ids, where=person_clause(scope), dates=False)
+    found = feature_store.load(session, ids, where=person_clause(scope))
     import numpy as np
 
     from app.services.candidates import score_candidates
 
     m = model()
-    fa = features(rec)
     threshold = m.review_threshold if min_score is None else min_score
-    order = sorted(records)
-    feats = [fa, *(features(records[pid]) for pid in order)]
+    order = sorted(found)
+    feats = [fa, *(found[pid] for pid in order)]
     ib = np.arange(1, len(feats), dtype=np.int64)
     _, kept, _ = score_candidates(feats, np.zeros(len(ib), np.int64), ib, m, min_score=threshold, workers=1)
     scored = [(order[j - 1], score_features(fa, feats[j], m, explain=False)) for j in kept.tolist()]
     scored.sort(key=lambda t: (not t[1].decisive, -t[1].score, t[0]))
     top = [pid for pid, _ in scored[:limit]]
-    names = place_names(session, [rec, *(records[pid] for pid in top)])
-    results = [(pid, score_features(fa, features(records[pid]), m, names)) for pid in top]
+    names = feature_place_names(session, [fa, *(found[pid] for pid in top)])
+    results = [(pid, score_features(fa, found[pid], m, names)) for pid in top]
     return _candidates(session, results, m)
 
 
@@ -433,10 +445,10 @@ def _scan_changed(session, chunk, m, seen: set) -> tuple[int, int]:
 
     from app.services.candidates import score_candidates
 
-    recs = load_records(session, chunk, dates=False, chunk_size=5000)
+    recs = feature_store.load(session, chunk)
     cands = candidate_ids_many(session, recs)
     wanted = set().union(*cands.values()) - recs.keys() if cands else set()
-    recs.update(load_records(session, wanted, where=_live(Person), dates=False, chunk_size=5000))
+    recs.update(feature_store.load(session, wanted, where=_live(Person)))
     existing: dict[tuple[int, int], tuple[int, str]] = {}
     for ch in range(0, len(chunk), 2000):
         part = chunk[ch:ch + 2000]
@@ -458,11 +470,11 @@ def _scan_changed(session, chunk, m, seen: set) -> tuple[int, int]:
         return 0, len(cands)
     order = sorted({x for pair in pairs for x in pair})
     index = {pid: i for i, pid in enumerate(order)}
-    feats = [features(recs[pid]) for pid in order]
+    feats = [recs[pid] for pid in order]
     ia = np.array([index[a] for a, _ in pairs], dtype=np.int64)
     ib = np.array([index[b] for _, b in pairs], dtype=np.int64)
     si, sj, _ = score_candidates(feats, ia, ib, m, workers=1 if len(pairs) < 400_000 else None)
-    names = place_names(session, [recs[order[i]] for i in set(si.tolist()) | set(sj.tolist())])
+    names = feature_place_names(session, [feats[i] for i in set(si.tolist()) | set(sj.tolist())])
     now = now_local()
     inserts = []
     for x, y in zip(si.tolist(), sj.tolist()):

@@ -3,22 +3,28 @@
 A session `after_flush` listener collects the persons whose names, aliases,
 NIK, KK, mother's name or merge state changed and rewrites their keys in the
 same transaction, so the form, API, import, demo generator and merge all keep
-the index current without calling anything.  Core (bulk) updates that bypass
-the ORM must call `refresh_keys` themselves (merge.py does).
+the index current without calling anything.  The same listener keeps the
+precomputed features (`feature_store`, table `match_feature`) current: they
+also change with the other facts and with the person's live encounters.
+Core (bulk) updates that bypass the ORM must call `refresh_keys` themselves
+(merge.py does); it rewrites both.
 """
 from __future__ import annotations
 
 from sqlalchemy import delete, event, insert, select
 from sqlalchemy.orm import Session
 
-from app.models import MatchKey, Person, PersonAlias
-from app.services.matching import PersonRecord, raw_blocking_keys
+from app.models import Encounter, MatchFeature, MatchKey, Person, PersonAlias
+from app.services import feature_store
+from app.services.matching import Features, PersonRecord, raw_blocking_keys
 
 KEY_FIELDS = {"nama", "nik", "no_kk", "nama_ibu", "merged_into_id", "jenis_kelamin",
               "tanggal_lahir", "tahun_lahir"}
+FEATURE_FIELDS = {"tahun_lahir_perkiraan", "asal_wilayah_kode", "kelurahan_kode"}  # besides KEY_FIELDS
+ENCOUNTER_FIELDS = {"person_id", "kelurahan_kode", "is_archived"}
 
 
-def keys_for(rec: PersonRecord) -> set[str]:
+def keys_for(rec: PersonRecord | Features) -> set[str]:
     """The stored keys of a record (raw blocking keys, never compounded)."""
     return {k[:160] for k in raw_blocking_keys(rec)}
 
@@ -45,7 +51,7 @@ def key_record(session_or_conn, person_ids) -> dict[int, PersonRecord]:
 
 
 def refresh_keys(conn, person_ids) -> None:
-    """Rewrite the keys of these persons (tombstones and deleted persons get none)."""
+    """Rewrite the keys and stored features of these persons (tombstones and deleted persons get none)."""
     ids = sorted({int(i) for i in person_ids if i is not None})
     for lo in range(0, len(ids), 500):
         chunk = ids[lo:lo + 500]
@@ -54,25 +60,35 @@ def refresh_keys(conn, person_ids) -> None:
         rows = [{"person_id": pid, "key": k} for pid, rec in recs.items() for k in keys_for(rec)]
         if rows:
             conn.execute(insert(MatchKey.__table__), rows)
+    feature_store.refresh(conn, ids)
 
 
-def _changed_person_ids(session: Session) -> tuple[set[int], set[int]]:
-    touched, deleted = set(), set()
+def _changed_person_ids(session: Session) -> tuple[set[int], set[int], set[int]]:
+    """(persons whose keys changed, persons whose other features changed, deleted persons)."""
+    touched, featured, deleted = set(), set(), set()
     for obj in list(session.new) + list(session.dirty):
         if isinstance(obj, Person):
-            if obj in session.new or _key_fields_changed(obj):
+            if obj in session.new or _fields_changed(obj, KEY_FIELDS):
                 touched.add(obj.id)
+            elif _fields_changed(obj, FEATURE_FIELDS):
+                featured.add(obj.id)
         elif isinstance(obj, PersonAlias):
             touched.add(obj.person_id or (obj.person.id if obj.person else None))
             hist = _history(obj, "person_id")
             touched.update(v for v in hist if v)
+        elif isinstance(obj, Encounter) and (obj in session.new or _fields_changed(obj, ENCOUNTER_FIELDS)):
+            featured.add(obj.person_id or (obj.person.id if obj.person else None))
+            featured.update(v for v in _history(obj, "person_id") if v)
     for obj in session.deleted:
         if isinstance(obj, Person):
             deleted.add(obj.id)
         elif isinstance(obj, PersonAlias):
             touched.add(obj.person_id)
+        elif isinstance(obj, Encounter):
+            featured.add(obj.person_id)
     touched.discard(None)
-    return touched - deleted, deleted
+    featured.discard(None)
+    return touched - deleted, featured - touched - deleted, deleted
 
 
 def _history(obj, attr) -> list:
@@ -82,22 +98,25 @@ def _history(obj, attr) -> list:
     return list(h.deleted or ())
 
 
-def _key_fields_changed(obj) -> bool:
+def _fields_changed(obj, fields) -> bool:
     from sqlalchemy import inspect
 
     state = inspect(obj)
-    return any(state.attrs[f].history.has_changes() for f in KEY_FIELDS)
+    return any(state.attrs[f].history.has_changes() for f in fields)
 
 
 def _after_flush(session: Session, flush_context) -> None:
-    touched, deleted = _changed_person_ids(session)
-    if not (touched or deleted):
+    touched, featured, deleted = _changed_person_ids(session)
+    if not (touched or featured or deleted):
         return
     conn = session.connection()
     if deleted:
         conn.execute(delete(MatchKey.__table__).where(MatchKey.__table__.c.person_id.in_(deleted)))
+        conn.execute(delete(MatchFeature.__table__).where(MatchFeature.__table__.c.person_id.in_(deleted)))
     if touched:
         refresh_keys(conn, touched)
+    if featured:
+        feature_store.refresh(conn, featured)
 
 
 _installed = False
@@ -117,7 +136,8 @@ def rebuild_all(session, batch: int = 20000, progress=None) -> int:
     Persons and aliases are read in id-range chunks (two queries per chunk);
     keys are written with the driver directly (COPY on PostgreSQL, one
     executemany of tuples on SQLite); the covering key index is dropped during
-    the load and built once at the end.
+    the load and built once at the end. Then the stored features
+    (`feature_store.rebuild_all`) are rewritten the same way.
     """
     from collections import defaultdict
 
@@ -159,6 +179,7 @@ def rebuild_all(session, batch: int = 20000, progress=None) -> int:
     conn.execute(text("CREATE INDEX ix_match_key_key ON match_key (key, person_id)"))
     if pg:
         conn.execute(text("ANALYZE match_key"))  # fresh statistics for the key lookups' plans
+    feature_store.rebuild_all(session, batch=batch)
     return done
 
 
