@@ -26,7 +26,7 @@ from app.views.base import (
     ArchiveRoutesMixin, CappedCountInterface, ClauseFilter, ScopedModelView, SearchFilter,
 )
 from app.views.domain_form import DomainFormMixin, stale_message
-from app.views.lean_list import LeanListWidget
+from app.views.lean_list import LeanListMixin
 from app.views.forms import encounter_fields, person_fields
 from app.views.labels import ENCOUNTER_LABELS, PERSON_LABELS, display_formatters
 
@@ -102,7 +102,7 @@ class PersonInterface(CappedCountInterface):
         return ids if ids is not None else super().match_ids(filters)
 
 
-class PersonView(DomainFormMixin, ArchiveRoutesMixin, ScopedModelView):
+class PersonView(LeanListMixin, DomainFormMixin, ArchiveRoutesMixin, ScopedModelView):
     """Daftar PPKS: the registry's main screen."""
 
     datamodel = PersonInterface(Person)
@@ -112,8 +112,7 @@ class PersonView(DomainFormMixin, ArchiveRoutesMixin, ScopedModelView):
     show_title = _l("Data PPKS")
     add_title = _l("Tambah PPKS")
     edit_title = _l("Ubah Data PPKS")
-    list_template = "palu/person_list.html"
-    list_widget = LeanListWidget  # row buttons rendered once per page
+    list_template = "palu/person_list.html"  # one template: app/views/lean_list.py
     show_template = "palu/person_show.html"
     # The kecamatan name comes from a cached code->name map: no query per row (N+1).
     list_columns = ["id", "nama", "jenis_kelamin", "tahun_lahir", "nik_status", "kecamatan_kode",
