@@ -196,3 +196,42 @@ class LeanListMixin:
             while len(_SEARCH_CACHE) > _SEARCH_CACHE_MAX:
                 _SEARCH_CACHE.popitem(last=False)
         return _SEARCH_CACHE[key]
+
+
+class EnumTexts:
+    """`enum_label` for templates with each (column, value) translated once per
+    language (a timeline of 60 encounters asked gettext ~180 times a page)."""
+
+    _by_locale: dict[str, dict] = {}
+
+    def __init__(self):
+        self.cache = self._by_locale.setdefault(str(get_locale()), {})
+
+    def __call__(self, value, column: str) -> str:
+        key = (column, value)
+        try:
+            hash(key)
+        except TypeError:  # e.g. a list in an audit change
+            from app.views.labels import enum_label
+
+            return enum_label(column, value)
+        if key not in self.cache:
+            from app.views.labels import enum_label
+
+            if len(self.cache) > 10_000:
+                self.cache.clear()
+            self.cache[key] = enum_label(column, value)
+        return self.cache[key]
+
+
+def show_fieldsets(view, item) -> list[tuple]:
+    """A show page's fieldsets as (title, [(label, text)]), each value formatted once
+    (what FAB's show widget computes inside its template, per field)."""
+    out = []
+    for title, spec in view.show_fieldsets:
+        rows = []
+        for col in spec["fields"]:
+            fmt, value = view.formatters_columns.get(col), getattr(item, col)
+            rows.append((view.label_columns.get(col), fmt(value) if fmt else value))
+        out.append((title, rows, True if spec.get("expanded") is None else spec["expanded"]))
+    return out

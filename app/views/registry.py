@@ -26,7 +26,7 @@ from app.views.base import (
     ArchiveRoutesMixin, CappedCountInterface, ClauseFilter, ScopedModelView, SearchFilter,
 )
 from app.views.domain_form import DomainFormMixin, stale_message
-from app.views.lean_list import LeanListMixin
+from app.views.lean_list import EnumTexts, LeanListMixin, show_fieldsets
 from app.views.forms import encounter_fields, person_fields
 from app.views.labels import ENCOUNTER_LABELS, PERSON_LABELS, display_formatters
 
@@ -243,11 +243,11 @@ class PersonView(LeanListMixin, DomainFormMixin, ArchiveRoutesMixin, ScopedModel
     @has_access
     def show(self, pk):
         person = self._show_person(pk)
-        widgets = self._get_show_widget(person.id, person, show_fieldsets=self.show_fieldsets)
         timeline = timeline_service.person_timeline(db.session, person.id, current_scope())
         return self.render_template(
-            self.show_template, pk=person.id, title=self.show_title, widgets=widgets,
-            person=person, related_views=[], timeline=timeline,
+            self.show_template, pk=person.id, title=self.show_title, widgets={},
+            fieldsets=show_fieldsets(self, person), label_columns=self.label_columns,
+            enum_text=EnumTexts(), person=person, related_views=[], timeline=timeline,
             counts=timeline_service.encounter_counts(db.session, person.id, timeline=timeline),
             history=timeline_service.person_history(db.session, person.id),
             labels=PERSON_LABELS,
