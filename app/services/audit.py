@@ -30,6 +30,11 @@ def _actor(session) -> tuple[int | None, str | None]:
     return session.info.get("actor", (None, "sistem"))
 
 
+def acting_user_id(session) -> int | None:
+    """The acting user's id (None for the system and CLI), as stamped on created/updated_by."""
+    return _actor(session)[0]
+
+
 def _plain(value: Any) -> Any:
     if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat()
@@ -125,6 +130,26 @@ def record(session, action: str, table_name: str, record_id, changes: dict | Non
     session.add(AuditLog(at=now_local(), actor_id=actor_id, actor_name=actor_name,
                          action=action, table_name=table_name, record_id=str(record_id),
                          changes=changes, note=note))
+
+
+def record_inserts(session, model, rows: list[dict], extra: list[dict | None] | None = None) -> None:
+    """'insert' entries for rows of `model` written with Core (bulk writes bypass the listener).
+
+    `rows` hold every stored column value (defaults included) and the new `id`;
+    `extra` adds per-row changes such as a many-to-many list. Same entry as the listener's.
+    """
+    actor_id, actor_name = _actor(session)
+    keys = [a.key for a in inspect(model).column_attrs if a.key not in SKIPPED_FIELDS]
+    at, note, table = now_local(), session.info.get("audit_note"), model.__tablename__
+    entries = []
+    for i, row in enumerate(rows):
+        changes = {k: [None, _plain(row[k])] for k in keys if row.get(k) is not None}
+        if extra and extra[i]:
+            changes.update(extra[i])
+        entries.append({"at": at, "actor_id": actor_id, "actor_name": actor_name, "action": "insert",
+                        "table_name": table, "record_id": str(row["id"]), "changes": changes, "note": note})
+    for lo in range(0, len(entries), 5000):
+        session.connection().execute(AuditLog.__table__.insert(), entries[lo:lo + 5000])
 
 
 def install(session_class=Session) -> None:

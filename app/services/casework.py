@@ -364,8 +364,13 @@ def reopen_contacted(session) -> list[int]:
 @event.listens_for(Session, "before_flush")
 def _reopen_on_encounter(session, flush_context, instances) -> None:
     """A new encounter with a person whose case is hilang kontak reopens that case."""
-    person_ids = {o.person_id or (o.person.id if o.person else None)
-                  for o in session.new if isinstance(o, Encounter)} - {None}
+    reopen_on_contact(session, {o.person_id or (o.person.id if o.person else None)
+                                for o in session.new if isinstance(o, Encounter)} - {None})
+
+
+def reopen_on_contact(session, person_ids) -> None:
+    """Reopen the hilang-kontak cases of these persons (just met again); also called by
+    writers that insert encounters with Core (the batch import)."""
     if not person_ids:
         return
     with session.no_autoflush:

@@ -439,28 +439,54 @@ class ImportCommitError(ValueError):
     pass
 
 
-def commit_import(session, plans, scope, progress=None) -> dict[str, int]:
+def commit_import(session, plans, scope, progress=None, row_by_row: bool = False) -> dict[str, int]:
     """Write a planned import in the caller's transaction; all or nothing (caller commits).
 
-    Every row still goes through the intake door (`intake.register` /
-    `intake.add_encounter`); the writes are flushed once at the end (autoflush
-    off while the rows are applied), so the audit and match-key listeners run
-    over the whole file in one flush, and the review-queue pairs are added after it.
+    The rows go through the intake door's batch form (`intake.register_many`: the
+    same validation and placement, written set-wise with audit entries, match keys
+    and summary kept); then the review-queue pairs.  `row_by_row` applies every row
+    through `intake.register` / `intake.add_encounter` instead (the reference the
+    batch form is tested against).
     """
-    from app.models import CandidatePair, JenisPPKS, Person
-    from app.services import dedup, intake
+    from app.services import intake
 
     if any(p.action == "galat" for p in plans):
         raise ImportCommitError("Masih ada baris dengan galat; perbaiki berkas lalu impor ulang.")
+    todo = [p for p in plans if p.action != "lewati"]
+    if row_by_row:
+        created = _apply_rows(session, todo, scope, progress)
+    else:
+        index = {p.row: i for i, p in enumerate(todo)}
+        rows = [intake.BatchRow(encounter=dict(p.encounter), jenis_ppks_id=p.jenis_ppks_id,
+                                person=None if (p.person_id or p.same_as_row) else dict(p.person),
+                                person_id=p.person_id,
+                                same_as=index[p.same_as_row] if p.same_as_row and not p.person_id else None)
+                for p in todo]
+        try:
+            ids = intake.register_many(session, rows, scope=scope)
+        except intake.IntakeError as exc:
+            if getattr(exc, "row", None) is not None:
+                raise ImportCommitError(f"Baris {todo[exc.row].row}: {exc}") from None
+            raise
+        created = {p.row: pid for p, r, pid in zip(todo, rows, ids) if r.person is not None}
+        if progress:
+            progress(len(plans))
+    _queue_pairs(session, plans, created)
+    return summary(plans)
+
+
+def _apply_rows(session, todo, scope, progress) -> dict[int, int]:
+    """Every row through `intake.register` / `intake.add_encounter`, one flush; row -> new person id."""
+    from app.models import JenisPPKS, Person
+    from app.services import intake
+
     created: dict[int, Person] = {}
-    existing = {pid: session.get(Person, pid) for pid in {p.person_id for p in plans if p.person_id}}
-    pinned = _pin_regions(session, plans)  # noqa: F841 (kept referenced while the rows are applied)
+    existing = {pid: session.get(Person, pid) for pid in {p.person_id for p in todo if p.person_id}}
+    pinned = _pin_regions(session, todo)  # noqa: F841 (kept referenced while the rows are applied)
     with session.no_autoflush:
-        for p in plans:
+        for p in todo:
             if progress:
                 progress(1)
-            if p.action == "lewati":
-                continue
             if p.person_id or p.same_as_row:
                 person = existing[p.person_id] if p.person_id else created[p.same_as_row]
                 intake.add_encounter(session, person, dict(p.encounter), scope=scope)
@@ -472,23 +498,34 @@ def commit_import(session, plans, scope, progress=None) -> dict[str, int]:
                 if jenis not in person.jenis_ppks:
                     person.jenis_ppks.append(jenis)
     session.flush()
-    queued: set[tuple[int, int]] = set()
+    return {row: person.id for row, person in created.items()}
+
+
+def _queue_pairs(session, plans, created: dict[int, int]) -> None:
+    """The probable duplicates of the new persons into the review queue (one executemany)."""
+    from sqlalchemy import insert
+
+    from app.models import CandidatePair
+    from app.models.base import now_local
+    from app.services import dedup
+
+    queued: dict[tuple[int, int], dict] = {}
     for p in plans:
         if p.row not in created:
             continue
-        pid = created[p.row].id
+        pid = created[p.row]
         pairs = [(c.person_id, c) for c in p.candidates if c.person_id and c.person_id != pid]
         if p.pair_row and p.pair_row in created:
-            pairs.append((created[p.pair_row].id, next(c for c in p.candidates if not c.person_id)))
+            pairs.append((created[p.pair_row], next(c for c in p.candidates if not c.person_id)))
         for other, c in pairs:
             a, b = dedup.ordered(pid, other)
-            if (a, b) not in queued:  # new persons: no earlier pair can exist
-                queued.add((a, b))
-                session.add(CandidatePair(person_a_id=a, person_b_id=b, score=c.score, probability=c.probability,
-                                          reasons=json.dumps(list(c.reasons), ensure_ascii=False), status="baru",
-                                          source="import"))
-    session.flush()
-    return summary(plans)
+            now = now_local()
+            queued.setdefault((a, b), dict(  # new persons: no earlier pair can exist
+                person_a_id=a, person_b_id=b, score=c.score, probability=c.probability,
+                reasons=json.dumps(list(c.reasons), ensure_ascii=False), status="baru", source="import",
+                created_at=now, updated_at=now))
+    if queued:
+        session.connection().execute(insert(CandidatePair.__table__), list(queued.values()))
 
 
 def template_csv() -> bytes:

@@ -68,8 +68,11 @@ def split_aliases(raw) -> list[str]:
 
 
 def validate_person(session, data: dict, *, person_id: int | None = None,
-                    today: dt.date | None = None) -> PersonCheck:
-    """Check and normalise a person's fields. Never writes."""
+                    today: dt.date | None = None, nik_owners: dict | None = None) -> PersonCheck:
+    """Check and normalise a person's fields. Never writes.
+
+    `nik_owners` (from `nik_owners`) answers the NIK check of a batch without a query per row.
+    """
     today = today or now_local().date()
     cleaned: dict[str, Any] = {k: _text(data.get(k)) for k in PERSON_TEXT_FIELDS if k in data}
     check = PersonCheck(cleaned=cleaned, aliases=split_aliases(data.get("aliases")))
@@ -110,9 +113,12 @@ def validate_person(session, data: dict, *, person_id: int | None = None,
             if not birth:
                 birth = info.birth_date
                 birth_year, estimated = birth.year, False
-            existing = session.execute(
-                select(Person.id, Person.nama, Person.merged_into_id).where(Person.nik == info.nik)
-            ).first()
+            if nik_owners is not None and info.nik in nik_owners:
+                existing = nik_owners[info.nik]
+            else:
+                existing = session.execute(
+                    select(Person.id, Person.nama, Person.merged_into_id).where(Person.nik == info.nik)
+                ).first()
             if existing and existing.id != person_id:
                 target = existing.merged_into_id or existing.id
                 check.existing_person_id = target
@@ -155,6 +161,18 @@ def validate_person(session, data: dict, *, person_id: int | None = None,
     if cleaned.get("asal_wilayah_kode") and session.get(Wilayah, cleaned["asal_wilayah_kode"]) is None:
         errors["asal_wilayah_kode"] = "Daerah asal tidak dikenal."
     return check
+
+
+def nik_owners(session, raw_niks) -> dict:
+    """NIK -> (id, nama, merged_into_id) of its registered person, or None: the NIK check of
+    `validate_person` for many rows in one query per 500 NIKs."""
+    niks = sorted({n for n in map(clean_number, raw_niks) if n and len(n) == 16 and n.isdigit()})
+    out: dict = dict.fromkeys(niks)
+    for lo in range(0, len(niks), 500):
+        for row in session.execute(select(Person.id, Person.nama, Person.merged_into_id, Person.nik)
+                                   .where(Person.nik.in_(niks[lo:lo + 500]))):
+            out[row.nik] = row
+    return out
 
 
 def _birth_year(data, birth, today, errors) -> tuple[int | None, bool]:
@@ -208,16 +226,23 @@ def apply_person(session, person: Person, check: PersonCheck, *, scope: Scope,
 
 def _place_person(session, person: Person, scope: Scope, encounter_kelurahan: str | None = None) -> None:
     """The person's area: domisili, else where first met, else the user's own area."""
-    kelurahan = person.domisili_kelurahan_kode or person.kelurahan_kode or encounter_kelurahan
-    if kelurahan:
-        kel = session.get(Wilayah, kelurahan)
-        person.kelurahan_kode = kelurahan
-        person.kecamatan_kode = kel.parent_kode if kel else person.kecamatan_kode
-    elif not person.kecamatan_kode and not scope.citywide:
-        person.kecamatan_kode = scope.kecamatan_kode
-        person.kelurahan_kode = scope.kelurahan_kode
-    if not allows_area(scope, person.kecamatan_kode, person.kelurahan_kode):
+    area = _area(session, scope, person.domisili_kelurahan_kode, person.kecamatan_kode,
+                 person.kelurahan_kode, encounter_kelurahan)
+    if area != (person.kecamatan_kode, person.kelurahan_kode):
+        person.kecamatan_kode, person.kelurahan_kode = area
+
+
+def _area(session, scope: Scope, domisili, kecamatan, kelurahan, encounter_kelurahan=None) -> tuple:
+    """(kecamatan, kelurahan) where `_place_person` puts a person now in (kecamatan, kelurahan)."""
+    code = domisili or kelurahan or encounter_kelurahan
+    if code:
+        kel = session.get(Wilayah, code)
+        kelurahan, kecamatan = code, kel.parent_kode if kel else kecamatan
+    elif not kecamatan and not scope.citywide:
+        kecamatan, kelurahan = scope.kecamatan_kode, scope.kelurahan_kode
+    if not allows_area(scope, kecamatan, kelurahan):
         raise IntakeError({"domisili_kelurahan_kode": "Wilayah ini di luar wilayah tugas Anda."})
+    return kecamatan, kelurahan
 
 
 def area_errors(session, check: PersonCheck, *, scope: Scope, person_id: int | None = None,
@@ -331,6 +356,94 @@ def register(session, person_data: dict, encounter_data: dict | None, *, scope: 
     apply_person(session, person, check, scope=scope)
     encounter = add_encounter(session, person, encounter_data, scope=scope) if encounter_data is not None else None
     return IntakeResult(person, encounter, check.warnings, created)
+
+
+@dataclass
+class BatchRow:
+    """One row of `register_many`: an encounter with a new person, an existing person
+    (`person_id`) or the new person of an earlier row (`same_as`, its index)."""
+    encounter: dict
+    person: dict | None = None
+    person_id: int | None = None
+    same_as: int | None = None
+    jenis_ppks_id: int | None = None  # a PPKS type the person gets (kept if already there)
+
+
+def register_many(session, rows: list[BatchRow], *, scope: Scope) -> list[int]:
+    """`register` / `add_encounter` for many rows, written set-wise; each row's person id.
+
+    Every row is validated, normalised and placed by the same functions as the
+    single-row door, in row order; the first invalid row raises IntakeError
+    (`.row` = its index) before anything is written.  Changes to existing persons
+    go through the ORM; new persons, aliases and encounters are written with Core
+    by `intake_batch.write` (audit entries, match keys, summary and case reopening kept).
+    """
+    from app.models import JenisPPKS
+    from app.services import intake_batch
+
+    owners = nik_owners(session, [r.person.get("nik") for r in rows if r.person])
+    existing = intake_batch.load_persons(session, {r.person_id for r in rows if r.person_id})
+    regions = intake_batch.load_regions(session, rows)  # noqa: F841 (kept referenced while validating)
+    new: list[dict] = []   # the new persons, in row order
+    done: list[tuple] = []  # per row: ("new", index in `new`) or ("old", person id), and the encounter
+    with session.no_autoflush:
+        for i, row in enumerate(rows):
+            try:
+                if row.person is not None:
+                    new.append(_new_person(session, row, scope, owners))
+                    kind, key, cleaned = "new", len(new) - 1, new[-1]["encounter"]
+                else:
+                    cleaned, errors = validate_encounter(session, row.encounter, scope=scope)
+                    if errors:
+                        raise IntakeError(errors)
+                    kind, key = ("old", row.person_id) if row.person_id else done[row.same_as][:2]
+                    _place_met(session, existing[key] if kind == "old" else new[key]["person"], scope,
+                               cleaned["kelurahan_kode"])
+            except IntakeError as exc:
+                exc.row = i
+                raise
+            done.append((kind, key, cleaned))
+            if row.jenis_ppks_id and kind == "old":
+                jenis = session.get(JenisPPKS, row.jenis_ppks_id)
+                if jenis not in existing[key].jenis_ppks:
+                    existing[key].jenis_ppks.append(jenis)
+            elif row.jenis_ppks_id and row.jenis_ppks_id not in new[key]["jenis"]:
+                new[key]["jenis"].append(row.jenis_ppks_id)
+    return intake_batch.write(session, new, done)
+
+
+def _place_met(session, person, scope: Scope, encounter_kelurahan) -> None:
+    """`add_encounter`'s placement of a person not yet placed (an ORM Person or a new person's dict)."""
+    if isinstance(person, Person):
+        if not person.kecamatan_kode:
+            _place_person(session, person, scope, encounter_kelurahan=encounter_kelurahan)
+    elif not person["kecamatan_kode"]:
+        person["kecamatan_kode"], person["kelurahan_kode"] = _area(
+            session, scope, person.get("domisili_kelurahan_kode"), None, person["kelurahan_kode"],
+            encounter_kelurahan)
+
+
+def _new_person(session, row: BatchRow, scope: Scope, owners: dict) -> dict:
+    """What `register` would write for a new person with an encounter (validated, placed)."""
+    from app.services.names import normalize_name
+
+    check = validate_person(session, row.person, nik_owners=owners)
+    _, enc_errors = validate_encounter(session, row.encounter, scope=scope)
+    if check.errors or enc_errors:
+        raise IntakeError({**check.errors, **{f"encounter.{k}": v for k, v in enc_errors.items()}})
+    person = dict(check.cleaned, kecamatan_kode=None, kelurahan_kode=None)
+    domisili, enc_kel = person.get("domisili_kelurahan_kode"), row.encounter.get("kelurahan_kode")
+    if enc_kel and not domisili:
+        person["kecamatan_kode"], person["kelurahan_kode"] = _area(session, scope, None, None, None, enc_kel)
+    person["nama_norm"] = normalize_name(person["nama"]) if person.get("nama") else None
+    person["kecamatan_kode"], person["kelurahan_kode"] = _area(
+        session, scope, domisili, person["kecamatan_kode"], person["kelurahan_kode"])
+    cleaned, errors = validate_encounter(session, row.encounter, scope=scope)  # as add_encounter
+    if errors:
+        raise IntakeError(errors)
+    _place_met(session, person, scope, cleaned["kelurahan_kode"])
+    aliases = [(a, normalize_name(a)) for a in {a.lower(): a for a in check.aliases}.values()]
+    return {"person": person, "aliases": aliases, "encounter": cleaned, "jenis": []}
 
 
 def normalise_nik_input(value) -> str | None:

@@ -401,6 +401,21 @@ def _after_flush(session, _ctx) -> None:
         pending["recount"].update(k for k in recount if k)
 
 
+def note_writes(session, persons, encounters) -> None:
+    """Note persons and new (live) encounters written with Core, as the flush listener notes ORM
+    writes; applied with them (`apply_pending`).  `encounters`: (waktu, kec, kel, lat, lng)."""
+    added: Counter = Counter()
+    hot: Counter = Counter()
+    for waktu, kec, kel, lat, lng in encounters:
+        added[_enc_key(waktu, kec, kel)] += 1
+        if _hot(waktu, lat, lng, False):
+            hot[(waktu, lat, lng)] += 1
+    pending = _pending(session)
+    pending["persons"].update(i for i in persons if i)
+    pending["added"].update(added)
+    pending["hot"].update(hot)
+
+
 def _case_parts():
     from app.models.casework import Assessment, ServiceDelivery
 
