@@ -10,8 +10,9 @@ import time
 
 from flask import abort, flash, redirect, request
 from flask_appbuilder import ModelView
-from flask_appbuilder.models.filters import BaseFilter
+from flask_appbuilder.models.filters import BaseFilter, Filters
 from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_appbuilder.utils.base import get_column_root_relation, is_column_dotted
 from flask_appbuilder.security.decorators import has_access
 from flask_appbuilder.baseviews import expose
 from flask_babel import gettext as _
@@ -54,6 +55,16 @@ def _search_active(filters) -> bool:
     return False
 
 
+def bare_filters(datamodel, filters=(), values=()) -> Filters:
+    """A `Filters` holding the given active filters, without the catalogue of every
+    column's filter classes that FAB's constructor builds (~1 ms, unread by queries)."""
+    bare = Filters.__new__(Filters)
+    bare.filter_converter, bare.datamodel = datamodel.filter_converter_class, datamodel
+    bare.search_columns, bare._search_filters, bare._all_filters = [], {}, {}
+    bare.filters, bare.values = list(filters), list(values)
+    return bare
+
+
 class CappedCountInterface(SQLAInterface):
     """Counts at most COUNT_CAP+1 rows: list pages stay fast on a 1M-row registry.
 
@@ -64,6 +75,16 @@ class CappedCountInterface(SQLAInterface):
 
     _count_cache: dict = {}
     list_load_options: tuple = ()  # loader options of list pages, e.g. skip unused relations
+
+    def get_inner_filters(self, filters):
+        """FAB's inner filters (plain columns and to-one relations) in a bare `Filters`."""
+        inner = bare_filters(self)
+        for flt, value in zip(getattr(filters, "filters", ()), getattr(filters, "values", ())):
+            col = flt.column_name
+            root = get_column_root_relation(col) if is_column_dotted(col) else None
+            if root is None or self.is_relation_many_to_one(root) or self.is_relation_one_to_one(root):
+                inner.add_filter(col, flt.__class__, value)
+        return inner
 
     def query_count(self, query, filters=None, select_columns=None) -> int:
         inner = self._apply_inner_all(query, filters, select_columns=None, aliases_mapping={})
