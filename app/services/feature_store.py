@@ -55,6 +55,7 @@ _PROBES = (
                  tahun_lahir=1995, tahun_lahir_perkiraan=True, nama_ibu="Nyoman", kelurahan_kodes=("3275011001",)),
     PersonRecord(id=3, nama="", aliases=("Si Botak", "Tjoetjoe"), nik="12345", tahun_lahir=1972),
     PersonRecord(id=4, nama="Dewi Sartika-Nur'aini, S.Pd.", jenis_kelamin="U", no_kk="0", nama_ibu="x"),
+    PersonRecord(id=5, nama="Wati", nik="3275015203870002", tahun_lahir=1985, tahun_lahir_perkiraan=True),
 )
 
 

@@ -37,6 +37,7 @@ __all__ = [
     "train_em",
     "update_from_decisions",
     "nik_is_valid",
+    "nik_birth_gender",
 ]
 
 DEFAULT_MODEL_PATH = Path(__file__).with_name("match_model_default.json")
@@ -102,6 +103,23 @@ def nik_is_valid(nik: str | None) -> bool:
     return 11 <= prov <= 96 and (1 <= day <= 31 or 41 <= day <= 71) and 1 <= month <= 12 and nik[12:] != "0000"
 
 
+def nik_birth_gender(nik: str, year_hint: int | None = None) -> tuple[date | None, str]:
+    """Birth date and gender a valid NIK encodes: digits 7–12 are DDMMYY, women's day + 40.
+
+    The century is the one that puts the year nearest ``year_hint`` (a stated or
+    estimated birth year), else the latest one not in the future.
+    """
+    day, month, yy = int(nik[6:8]), int(nik[8:10]), int(nik[10:12])
+    gender = "P" if day > 40 else "L"
+    this_year = date.today().year
+    years = [c + yy for c in (1900, 2000) if c + yy <= this_year] or [1900 + yy]
+    year = min(years, key=lambda y: abs(y - year_hint)) if year_hint else max(years)
+    try:
+        return date(year, month, day - 40 if day > 40 else day), gender
+    except ValueError:  # e.g. 30 February: structurally valid, no real date
+        return None, gender
+
+
 def _digits(s: str | None) -> str | None:
     """Digits of ``s`` or None when empty."""
     if not s:
@@ -144,8 +162,14 @@ def features(rec: PersonRecord) -> Features:
             names.append(toks)
             raws.append(raw.strip())
     nik = _digits(rec.nik)
-    year = rec.tanggal_lahir.year if rec.tanggal_lahir else rec.tahun_lahir
-    if rec.tanggal_lahir:
+    valid = nik_is_valid(nik)
+    gender = rec.jenis_kelamin if rec.jenis_kelamin in ("L", "P") else None
+    birth = rec.tanggal_lahir
+    if valid and (birth is None or gender is None):  # the NIK states both (Dukcapil layout)
+        nik_birth, nik_gender = nik_birth_gender(nik, rec.tahun_lahir)
+        birth, gender = birth or nik_birth, gender or nik_gender
+    year = birth.year if birth else rec.tahun_lahir
+    if birth:
         tol = _YEAR_TOL["date"]
     else:
         tol = _YEAR_TOL["estimate" if rec.tahun_lahir_perkiraan else "year"]
@@ -154,10 +178,10 @@ def features(rec: PersonRecord) -> Features:
         names=tuple(names),
         raw_names=tuple(raws),
         nik=nik,
-        nik_valid=nik_is_valid(nik),
+        nik_valid=valid,
         kk=_digits(rec.no_kk),
-        gender=rec.jenis_kelamin if rec.jenis_kelamin in ("L", "P") else None,
-        birth_date=rec.tanggal_lahir,
+        gender=gender,
+        birth_date=birth,
         year=year,
         year_tol=tol,
         mother=tuple(name_tokens(rec.nama_ibu)) if rec.nama_ibu else (),
@@ -657,7 +681,7 @@ def raw_blocking_keys(rec: PersonRecord | Features) -> set[str]:
                 keys.add("x:" + t[-4:])  # nickname from the last syllables: Mulyanto ~ Yanto
             if len(t) >= 6:
                 keys.add("f:" + t[:4])  # typos late in long names
-            if 3 <= len(t) <= 6:  # symmetric-deletion keys catch one-letter typos in short names
+            if 3 <= len(t) <= 7:  # symmetric-deletion keys catch one-letter typos in short names
                 keys.update("d:" + t[:i] + t[i + 1 :] for i in range(len(t)))
                 keys.add("d:" + t)
         if len(toks) >= 2:

@@ -237,3 +237,28 @@ def test_score_batch_equals_score_features_on_generated_registry():
     want = np.array([score_features(feats[i], feats[j], model, explain=False).score for i, j in zip(ia, ib)])
     assert len(ia) > 500 and (got == want).all()
     assert (got >= model.review_threshold).sum() > 50  # real duplicates are among them
+
+
+def test_valid_nik_gives_birth_date_and_gender():
+    f = features(rec(1, "Wati", nik=NIK))  # day 45 = a woman born on the 5th
+    assert (f.birth_date, f.gender, f.year_tol) == (date(1990, 6, 5), "P", 0)
+    stated = features(rec(2, "Wati", nik=NIK, jenis_kelamin="P", tanggal_lahir=date(1990, 6, 7)))
+    assert stated.birth_date == date(1990, 6, 7)  # a stated date is kept as entered
+    assert features(rec(3, "Budi", nik="3275011502050001", tahun_lahir=1906)).birth_date == date(1905, 2, 15)
+    assert features(rec(4, "Budi", nik="3275011502050001")).birth_date == date(2005, 2, 15)
+    assert features(rec(5, "Budi", nik="3275013002900001")).birth_date is None  # 30 February
+
+
+def test_nik_birth_date_meets_a_stated_birth_date():
+    a = rec(1, "Wati", nik=NIK, tahun_lahir=1988, tahun_lahir_perkiraan=True)
+    b = rec(2, "Wati", tanggal_lahir=date(1990, 6, 5), jenis_kelamin="P")
+    res = score_pair(a, b, MODEL)
+    assert res.levels["lahir"] == "tanggal_sama" and res.levels["jenis_kelamin"] == "sama"
+    assert "dob:1990-06-05" in blocking_keys(a) & blocking_keys(b)
+    other_day = score_pair(a, rec(3, "Wati", tanggal_lahir=date(1990, 8, 5), jenis_kelamin="P"), MODEL)
+    assert "tanggal_lahir" in other_day.conflicts and other_day.score < res.score
+
+
+def test_one_letter_typo_in_a_seven_letter_name_blocks():
+    shared = blocking_keys(rec(1, "I Kadek Adynana")) & blocking_keys(rec(2, "i kadek adnyana"))
+    assert shared == {"d:adnana", "d:adyana"}  # nothing shared without 7-letter deletion keys
