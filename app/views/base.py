@@ -55,6 +55,16 @@ def _search_active(filters) -> bool:
     return False
 
 
+def _statement_key(statement, bind) -> tuple:
+    """A hashable identity of a statement and its parameter values: SQLAlchemy's own
+    cache key (~0.03 ms) or, for constructs without one, the compiled SQL (~0.5 ms)."""
+    cache_key = statement._generate_cache_key()
+    if cache_key is not None:
+        return cache_key.key, tuple(repr(b.effective_value) for b in cache_key.bindparams)
+    compiled = statement.compile(bind)
+    return str(compiled), tuple(sorted((k, str(v)) for k, v in compiled.params.items()))
+
+
 def bare_filters(datamodel, filters=(), values=()) -> Filters:
     """A `Filters` holding the given active filters, without the catalogue of every
     column's filter classes that FAB's constructor builds (~1 ms, unread by queries)."""
@@ -91,9 +101,8 @@ class CappedCountInterface(SQLAInterface):
         pk = self.obj.__mapper__.primary_key[0]
         sub = inner.with_entities(pk).order_by(None).limit(COUNT_CAP + 1).subquery()
         count_query = self.session.query(func.count()).select_from(sub)
-        compiled = count_query.statement.compile(self.session.get_bind())
-        key = (str(self.session.get_bind().url), str(compiled),
-               tuple(sorted((k, str(v)) for k, v in compiled.params.items())))
+        key = (str(self.session.get_bind().url), *_statement_key(count_query.statement,
+                                                                  self.session.get_bind()))
         hit = self._count_cache.get(key)
         now = time.monotonic()
         if hit is not None and now - hit[0] < COUNT_TTL:

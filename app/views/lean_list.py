@@ -55,11 +55,15 @@ def joined_filters(view_filters: Filters, base: Filters) -> Filters:
 
 
 def self_url(**changes) -> str:
-    """This page's URL with some query arguments changed (FAB's link_page / link_order)."""
-    args = request.args.to_dict()
-    args.update({k: v for k, v in changes.items()})
-    path = url_for(request.endpoint, **request.view_args)
-    query = urlencode([(k, v) for k, v in args.items() if v is not None], safe="!$'()*,/:;?@")
+    """This page's URL with some query arguments changed (FAB's link_page / link_order);
+    the path is built once per request."""
+    cached = getattr(request, "_palu_self_url", None)
+    if cached is None:
+        cached = request._palu_self_url = (url_for(request.endpoint, **request.view_args),
+                                           request.args.to_dict())
+    path, args = cached
+    query = urlencode([(k, v) for k, v in {**args, **changes}.items() if v is not None],
+                      safe="!$'()*,/:;?@")
     return f"{path}?{query}" if query else path
 
 
