@@ -310,6 +310,7 @@ def plan_import(session, rows, scope, progress=None) -> list[RowPlan]:
     known: set[str] = set()
     for lo in range(0, len(refs), 500):
         known.update(session.scalars(select(Encounter.import_ref).where(Encounter.import_ref.in_(refs[lo:lo + 500]))))
+    owners = intake.nik_owners(session, [p.person.get("nik") for p in plans])
     checking = []
     for plan in plans:
         number = plan.row
@@ -323,7 +324,7 @@ def plan_import(session, rows, scope, progress=None) -> list[RowPlan]:
                 plan.action = "lewati"
                 continue
         if not plan.errors:
-            check = intake.validate_person(session, dict(plan.person), today=today)
+            check = intake.validate_person(session, dict(plan.person), today=today, nik_owners=owners)
             errors = {k: m for k, m in check.errors.items() if not (k == "nik" and check.existing_person_id)}
             _, enc_errors = intake.validate_encounter(session, dict(plan.encounter), scope=scope)
             plan.errors += [(_column(k), m) for k, m in {**errors, **enc_errors}.items()]
@@ -359,15 +360,11 @@ def _registry_candidates(session, recs: dict, scope, limit: int) -> dict:
     ia = np.array([k for k, r in enumerate(rows) for pid in cands[r] if pid in at], dtype=np.int64)
     ib = np.array([at[pid] for r in rows for pid in cands[r] if pid in at], dtype=np.int64)
     model = dedup.model()
-    si, sj, _ = score_candidates(feats, ia, ib, model, workers=1 if len(ia) < 500_000 else None)
+    si, sj, sc = score_candidates(feats, ia, ib, model, workers=1 if len(ia) < 500_000 else None)
     per_row: dict = {}
-    for x, y in zip(si.tolist(), sj.tolist()):
-        res = score_features(feats[x], feats[y], model, explain=False)
-        per_row.setdefault(rows[x], []).append((ids[y - len(rows)], res))
-    tops = {}
-    for row, scored in per_row.items():
-        scored.sort(key=lambda t: (not t[1].decisive, -t[1].score, t[0]))
-        tops[row] = [pid for pid, _ in scored[:limit]]
+    for x, y, score in zip(si.tolist(), sj.tolist(), sc.tolist()):  # scores as score_features gives them
+        per_row.setdefault(rows[x], []).append((not _decisive(feats[x], feats[y]), -score, ids[y - len(rows)]))
+    tops = {row: [pid for *_, pid in sorted(scored)[:limit]] for row, scored in per_row.items()}
     names = dedup.place_names(session, [*recs.values(), *(existing[p] for t in tops.values() for p in t)])
     results = {row: [(pid, score_features(features(recs[row]), features(existing[pid]), model, names))
                      for pid in top] for row, top in tops.items()}
@@ -387,26 +384,26 @@ def _in_file(plans, checking, recs, found) -> None:
     feats = [features(recs[r]) for r in rows]
     ia, ib, _ = candidate_pairs(feats)
     # score (later row, earlier row), as each row is checked against the rows before it
-    si, sj, _ = score_candidates(feats, ib, ia, model, workers=1 if len(ia) < 500_000 else None)
-    earlier: dict[int, list[int]] = {}
-    for x, y in zip(si.tolist(), sj.tolist()):
-        earlier.setdefault(x, []).append(y)
+    si, sj, sc = score_candidates(feats, ib, ia, model, workers=1 if len(ia) < 500_000 else None)
+    earlier: dict[int, list[tuple[int, float]]] = {}
+    for x, y, score in zip(si.tolist(), sj.tolist(), sc.tolist()):  # scores as score_features gives them
+        earlier.setdefault(x, []).append((y, score))
     planned: set[int] = set()
     for k, plan in enumerate(checking):
         plan.candidates = found.get(plan.row, [])
         if plan.candidates and plan.candidates[0].decisive:
             plan.action, plan.person_id = "tambah", plan.candidates[0].person_id
             continue
-        best = None
-        for y in sorted(earlier.get(k, ())):
+        best = None  # (row index, score, decisive): the first decisive earlier row, else the best score
+        for y, score in sorted(earlier.get(k, ())):
             if y not in planned:
                 continue
-            res = score_features(feats[k], feats[y], model, explain=False)
-            if best is None or res.decisive or res.score > best[1].score:
-                best = (y, res)
-            if res.decisive:
+            decisive = _decisive(feats[k], feats[y])
+            if best is None or decisive or score > best[1]:
+                best = (y, score, decisive)
+            if decisive:
                 break
-        if best and best[1].decisive:
+        if best and best[2]:
             other = checking[best[0]]
             plan.action, plan.same_as_row = "tambah", other.same_as_row or other.row
             continue
@@ -419,6 +416,11 @@ def _in_file(plans, checking, recs, found) -> None:
             plan.pair_row = other.row
         plan.action = "ganda" if plan.candidates else "baru"
         planned.add(k)
+
+
+def _decisive(fa, fb) -> bool:
+    """The decisive rule of `matching.score_features`: the same valid NIK (NIK level 1)."""
+    return bool(fa.nik_valid and fb.nik_valid and fa.nik == fb.nik)
 
 
 def _column(key: str) -> str:
