@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import os
 from collections import defaultdict
-from dataclasses import replace
 from typing import Iterable, Sequence
 
 import numpy as np
 
+from app.services.match_batch import score_batch
+from app.services.name_vector import NameIndex
 from app.services.matching import (
     COMPARISONS,
     Features,
@@ -28,7 +29,6 @@ from app.services.matching import (
     blocking_keys,
     features,
     raw_blocking_keys,
-    score_batch,
     score_features,
 )
 
@@ -206,10 +206,6 @@ def candidate_pairs(
 
 # ----------------------------------------------------------------- exact pre-filter
 
-_NAME_ONLY = dict(nik=None, nik_valid=False, kk=None, gender=None, birth_date=None, year=None, mother=(),
-                  asal=None, kelurahan=frozenset(), kecamatan=frozenset())
-
-
 class Snapshot:
     """Integer-coded columns of the features (what the pre-filter compares)."""
 
@@ -226,7 +222,7 @@ class Snapshot:
         self.place = np.zeros(n, bool)
         self.name_id = np.zeros(n, np.int64)
         names: dict[tuple, int] = {(): 0}
-        self.name_feats: list[Features | None] = [None]
+        self.names = NameIndex([()])  # name set 0: no name
         for i, f in enumerate(feats):
             self.gender[i] = 1 if f.gender == "L" else 2 if f.gender == "P" else 0
             if f.year is not None:
@@ -244,7 +240,7 @@ class Snapshot:
             nid = names.get(f.names)
             if nid is None:
                 nid = names[f.names] = len(names)
-                self.name_feats.append(replace(f, **_NAME_ONLY))
+                self.names.add_set(f.names)
             self.name_id[i] = nid
 
 
@@ -292,23 +288,23 @@ def upper_bounds(s: Snapshot, ia: np.ndarray, ib: np.ndarray, model: MatchModel,
     return ub, decisive
 
 
-def _name_parts(s: Snapshot, ia: np.ndarray, ib: np.ndarray, model: MatchModel, cache: dict) -> np.ndarray:
-    """Exact name evidence per pair: the score of the name-only features minus the prior."""
-    codes = (s.name_id[ia] << 32) | s.name_id[ib]  # ordered: the name comparison is not symmetric
-    uniq, inverse = np.unique(codes, return_inverse=True)
-    vals = np.empty(len(uniq))
+def name_evidence_of(s: Snapshot, ia: np.ndarray, ib: np.ndarray, model: MatchModel) -> tuple[np.ndarray, np.ndarray]:
+    """(name level, rarity adjustment) per pair = ``matching.name_evidence``, vectorised (exact)."""
+    return s.names.evidence(s.name_id[ia], s.name_id[ib], model)
+
+
+def _name_parts(s: Snapshot, ia: np.ndarray, ib: np.ndarray, model: MatchModel,
+                evidence: tuple | None = None) -> np.ndarray:
+    """Exact name evidence per pair: the score of the name-only features minus the prior.
+
+    Same arithmetic as ``score_features`` on name-only features (prior + level
+    weight + rarity adjustment, rounded to 6 decimals), 0 when a name is missing.
+    """
+    lvl, tf = evidence if evidence is not None else name_evidence_of(s, ia, ib, model)
     prior = model.prior_weight
-    for k, c in enumerate(uniq.tolist()):
-        v = cache.get(c)
-        if v is None:
-            x, y = c >> 32, c & 0xFFFFFFFF
-            if x == 0 or y == 0:
-                v = 0.0
-            else:
-                v = score_features(s.name_feats[x], s.name_feats[y], model, explain=False).score - prior
-            cache[c] = v
-        vals[k] = v
-    return vals[inverse]
+    w = np.array([model.weight("nama", lv) for lv in range(len(COMPARISONS["nama"]))])
+    part = np.floor(((prior + w[lvl]) + tf) * 1e6 + 0.5) / 1e6 - prior
+    return np.where(lvl > 0, part, 0.0)
 
 
 # ----------------------------------------------------------------- scoring
@@ -318,15 +314,17 @@ def _score_chunk(bounds: tuple[int, int]) -> tuple[np.ndarray, np.ndarray, np.nd
     lo, hi = bounds
     feats, ia, ib, model, min_score, snap = (_WORK[k] for k in ("feats", "ia", "ib", "model", "min_score", "snap"))
     a, b = ia[lo:hi], ib[lo:hi]
+    names = None
     if snap is not None:
         margin = min_score - 1e-5
         ub, decisive = upper_bounds(snap, a, b, model)
         keep = decisive | (ub >= margin)
         a, b = a[keep], b[keep]
-        ub, decisive = upper_bounds(snap, a, b, model, _name_parts(snap, a, b, model, _WORK.setdefault("cache", {})))
+        lvl, tf = name_evidence_of(snap, a, b, model)
+        ub, decisive = upper_bounds(snap, a, b, model, _name_parts(snap, a, b, model, (lvl, tf)))
         keep = decisive | (ub >= margin)
-        a, b = a[keep], b[keep]
-    scores = score_batch(feats, a, b, model)
+        a, b, names = a[keep], b[keep], (lvl[keep], tf[keep])
+    scores = score_batch(feats, a, b, model, names=names)
     keep = scores >= min_score
     return a[keep], b[keep], scores[keep], len(a)
 

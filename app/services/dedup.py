@@ -565,6 +565,7 @@ def scan_all(session, progress=None, workers: int | None = None, log=None, param
     import numpy as np
 
     from app.services.candidates import candidate_pairs, score_candidates
+    from app.services.match_batch import explain_batch
     from app.services.matching import features as cached_features
 
     raw_features = getattr(cached_features, "__wrapped__", cached_features)
@@ -606,24 +607,20 @@ def scan_all(session, progress=None, workers: int | None = None, log=None, param
     names = dict(session.execute(select(Wilayah.kode, Wilayah.nama).where(Wilayah.level == "kelurahan")).all())
     table = CandidatePair.__table__
     now = now_local()
-    inserts, updates = [], []
-    for x, y in zip(si.tolist(), sj.tolist()):
-        res = score_features(feats[x], feats[y], m, names)
-        a, b = ordered(int(ids[x]), int(ids[y]))
-        reasons = json.dumps(res.reasons, ensure_ascii=False)
-        pid = existing.get((a << 32) | b)
-        if pid is not None:
-            updates.append({"pid": pid, "s": res.score, "p": res.probability, "r": reasons, "u": now})
-        else:
-            inserts.append({"person_a_id": a, "person_b_id": b, "score": res.score, "probability": res.probability,
-                            "reasons": reasons, "status": "baru", "source": "scan", "created_at": now,
-                            "updated_at": now})
-        if len(inserts) >= 5000:
-            session.execute(table.insert(), inserts)
-            run.pairs_new += len(inserts)
-            inserts = []
-    if inserts:
-        session.execute(table.insert(), inserts)
+    updates = []
+    for lo in range(0, len(si), 100_000):  # reasons built in the batch path, 100,000 pairs at a time
+        x, y = si[lo:lo + 100_000], sj[lo:lo + 100_000]
+        scores, probs, reasons = explain_batch(feats, x, y, m, names)
+        inserts = []
+        for a, b, score, prob, why in zip(ids[x].tolist(), ids[y].tolist(), scores.tolist(), probs, reasons):
+            a, b = (a, b) if a < b else (b, a)
+            why = json.dumps(why, ensure_ascii=False)
+            pid = existing.get((a << 32) | b)
+            if pid is not None:
+                updates.append({"pid": pid, "s": score, "p": prob, "r": why, "u": now})
+            else:
+                inserts.append((a, b, score, prob, why))
+        _insert_scan_pairs(session, inserts, now)
         run.pairs_new += len(inserts)
     if updates:
         from sqlalchemy import bindparam, update
@@ -637,6 +634,36 @@ def scan_all(session, progress=None, workers: int | None = None, log=None, param
     session.flush()
     say(f"{run.pairs_new} new pairs written at {time.perf_counter() - t0:.1f} s")
     return run
+
+
+_PAIR_COLS = "person_a_id, person_b_id, score, probability, reasons, status, source, created_at, updated_at"
+
+
+def _insert_scan_pairs(session, rows: list[tuple], now: dt.datetime) -> None:
+    """New scan pairs (a, b, score, probability, reasons JSON) through the driver: COPY on PostgreSQL."""
+    if not rows:
+        return
+    session.flush()
+    conn = session.connection()
+    if conn.dialect.name != "postgresql":
+        stamp = now.strftime("%Y-%m-%d %H:%M:%S.%f")  # SQLAlchemy's SQLite DateTime format
+        conn.exec_driver_sql(f"INSERT INTO candidate_pair ({_PAIR_COLS}) VALUES (?, ?, ?, ?, ?, 'baru', 'scan', ?, ?)",
+                             [(*r, stamp, stamp) for r in rows])
+        return
+    import io
+
+    from app.services.identity_keys import _copy_escape
+
+    stamp = now.isoformat(" ")
+    buf = io.StringIO()
+    buf.writelines(f"{a}\t{b}\t{score!r}\t{prob!r}\t{_copy_escape(why)}\tbaru\tscan\t{stamp}\t{stamp}\n"
+                   for a, b, score, prob, why in rows)
+    buf.seek(0)
+    cur = conn.connection.dbapi_connection.cursor()
+    try:
+        cur.copy_expert(f"COPY candidate_pair ({_PAIR_COLS}) FROM STDIN", buf)
+    finally:
+        cur.close()
 
 
 def _scan_candidates(session, rec, scope) -> set[int]:

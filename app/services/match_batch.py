@@ -3,8 +3,9 @@
 Each comparison that depends on one attribute pair only (name × aliases, mother's
 name, origin, kelurahan set, No. KK) is computed once per *distinct* pair of
 attribute values (records are interned to integer ids, pairs de-duplicated with
-numpy) by the same Python routine as :func:`matching.score_features`; NIK, birth
-and gender levels are computed with numpy. Weights are summed in the same order
+numpy) by the same Python routine as :func:`matching.score_features` — or, from
+``VECTOR_MIN_PAIRS`` pairs on, names and mother's names by the exact numpy twin
+in :mod:`name_vector`; NIK, birth and gender levels are computed with numpy. Weights are summed in the same order
 as in ``score_features`` and rounded the same way, so scores are bit-identical.
 
 For repeated calls on one registry, build the table once with
@@ -19,7 +20,7 @@ import numpy as np
 
 from app.services import matching as M
 
-__all__ = ["FeatureTable", "encode_features", "score_batch"]
+__all__ = ["FeatureTable", "encode_features", "explain_batch", "score_batch"]
 
 
 @dataclass
@@ -150,24 +151,71 @@ def _weights(model: M.MatchModel, comp: str) -> np.ndarray:
     return np.array([model.weight(comp, lv) for lv in range(len(M.COMPARISONS[comp]))], dtype=np.float64)
 
 
-def score_batch(feats, ia, ib, model: M.MatchModel) -> np.ndarray:
+VECTOR_MIN_PAIRS = 2000  # from this many pairs the names are compared by :mod:`name_vector`
+
+
+def _vector_names(t: FeatureTable, ia: np.ndarray, ib: np.ndarray, model: M.MatchModel, pairs: bool = False):
+    """(name level, rarity adjustment[, name index, name index]) per pair through :class:`name_vector.NameIndex`."""
+    from app.services.name_vector import NameIndex
+
+    index = NameIndex([()])  # set 0: no name
+    for r in t.reps["names"]:
+        index.add_set(t.feats[r].names)
+    return index.evidence(t.name_id[ia] + 1, t.name_id[ib] + 1, model, pairs=pairs)
+
+
+def _vector_mother(t: FeatureTable, ia: np.ndarray, ib: np.ndarray) -> np.ndarray:
+    """``matching._mother_level`` per pair, the similarity through :class:`name_vector.NameIndex`."""
+    from app.services.name_vector import NameIndex
+
+    index = NameIndex()
+    tup = np.array([index.add_tuple(t.feats[r].mother) for r in t.reps["mother"]], dtype=np.int64)
+    ma, mb = t.mother_id[ia], t.mother_id[ib]
+    known = (ma >= 0) & (mb >= 0)
+    out = np.zeros(len(ia), dtype=np.int64)
+    if known.any():
+        codes = (ma[known] << 32) | mb[known]
+        uniq, inv = np.unique(codes, return_inverse=True)
+        sim = index.tuple_similarity(tup[uniq >> 32], tup[uniq & 0xFFFFFFFF])
+        out[known] = np.where(sim >= 0.92, 1, np.where(sim >= 0.8, 2, 3))[inv.ravel()]
+    return out
+
+
+def score_batch(feats, ia, ib, model: M.MatchModel, names: tuple | None = None) -> np.ndarray:
     """Scores of pairs (feats[ia[k]], feats[ib[k]]), equal to ``score_features(...).score``.
 
-    ``feats`` is a sequence of :class:`matching.Features` or a :class:`FeatureTable`.
+    ``feats`` is a sequence of :class:`matching.Features` or a :class:`FeatureTable`;
+    ``names`` (optional) is the (level, rarity adjustment) name evidence per pair
+    when the caller already has it (:func:`candidates.name_evidence_of`).
     """
     ia = np.asarray(ia, dtype=np.int64)
     ib = np.asarray(ib, dtype=np.int64)
     if len(ia) == 0:
         return np.zeros(0, dtype=np.float64)
     t = feats if isinstance(feats, FeatureTable) else encode_features(feats, np.unique(np.concatenate((ia, ib))))
+    levels, tf_adj = _levels(t, ia, ib, model, names)
+    return _score(levels, tf_adj, model)
+
+
+def _levels(t: FeatureTable, ia: np.ndarray, ib: np.ndarray, model: M.MatchModel, names: tuple | None):
+    """(level per comparison, rarity adjustment) of each pair; ``names`` as in :func:`score_batch`."""
     fs, reps = t.feats, t.reps
 
     def name_fn(x: int, y: int) -> tuple:
         return M.name_evidence(fs[reps["names"][x]], fs[reps["names"][y]], model)
 
-    name_lvl, tf_adj = _per_distinct(t.name_id[ia], t.name_id[ib], name_fn, 2)
-    mother = _per_distinct(t.mother_id[ia], t.mother_id[ib],
-                           lambda x, y: (M._mother_level(fs[reps["mother"][x]], fs[reps["mother"][y]]),), 1)[0]
+    big = len(ia) >= VECTOR_MIN_PAIRS
+    if names is None and big:
+        names = _vector_names(t, ia, ib, model)
+    if names is not None:
+        name_lvl, tf_adj = names[:2]
+    else:
+        name_lvl, tf_adj = _per_distinct(t.name_id[ia], t.name_id[ib], name_fn, 2)
+    if big:
+        mother = _vector_mother(t, ia, ib)
+    else:
+        mother = _per_distinct(t.mother_id[ia], t.mother_id[ib],
+                               lambda x, y: (M._mother_level(fs[reps["mother"][x]], fs[reps["mother"][y]]),), 1)[0]
     asal = _per_distinct(t.asal_id[ia], t.asal_id[ib],
                          lambda x, y: (M._asal_level(fs[reps["asal"][x]], fs[reps["asal"][y]]),), 1)[0]
     place = _per_distinct(t.kel_id[ia], t.kel_id[ib],
@@ -182,9 +230,46 @@ def score_batch(feats, ia, ib, model: M.MatchModel) -> np.ndarray:
         "jenis_kelamin": gender, "nama_ibu": mother.astype(np.int64), "asal": asal.astype(np.int64),
         "tempat": place.astype(np.int64),
     }
-    score = np.full(len(ia), model.prior_weight, dtype=np.float64)
+    return levels, tf_adj
+
+
+def _score(levels: dict, tf_adj: np.ndarray, model: M.MatchModel) -> np.ndarray:
+    """The weights summed in the order of ``score_features``, decisive NIK, rounded the same way."""
+    score = np.full(len(tf_adj), model.prior_weight, dtype=np.float64)
     for comp in M.COMPARISONS:  # same order of additions as score_features
         score += _weights(model, comp)[levels[comp]]
     score += tf_adj
-    score = np.where(nik == 1, np.maximum(score, model.decisive_weight), score)
+    score = np.where(levels["nik"] == 1, np.maximum(score, model.decisive_weight), score)
     return np.floor(score * 1e6 + 0.5) / 1e6
+
+
+def explain_batch(feats, ia, ib, model: M.MatchModel, place_names=None) -> tuple[np.ndarray, list, list]:
+    """(score, probability, reasons) per pair, equal to ``score_features(..., place_names)``'s.
+
+    Levels, names and the rarity adjustment come from the batch path; the
+    Indonesian reasons are written by ``matching._reasons`` itself.
+    """
+    ia = np.asarray(ia, dtype=np.int64)
+    ib = np.asarray(ib, dtype=np.int64)
+    if len(ia) < VECTOR_MIN_PAIRS:
+        res = [M.score_features(feats[i], feats[j], model, place_names) for i, j in zip(ia.tolist(), ib.tolist())]
+        return np.array([r.score for r in res]), [r.probability for r in res], [r.reasons for r in res]
+    t = encode_features(feats, np.unique(np.concatenate((ia, ib))))
+    name_lvl, tf_adj, pi, pj = _vector_names(t, ia, ib, model, pairs=True)
+    levels, _ = _levels(t, ia, ib, model, (name_lvl, tf_adj))
+    scores = _score(levels, tf_adj, model)
+    known = t.has_year[ia] & t.has_year[ib]
+    year_diff = np.where(known, np.abs(t.year[ia] - t.year[ib]), -1)
+    birth = levels["lahir"]
+    cols = [levels[c].tolist() for c in M.COMPARISONS]
+    probs, reasons = [], []
+    for k, (i, j, score, yd, bl, ni, nj, tf) in enumerate(zip(ia.tolist(), ib.tolist(), scores.tolist(),
+                                                              year_diff.tolist(), birth.tolist(), pi.tolist(),
+                                                              pj.tolist(), tf_adj.tolist())):
+        fa, fb = feats[i], feats[j]
+        lv = tuple(c[k] for c in cols)
+        d = M._Detail(name_pair=(ni, nj), year_diff=yd if bl > 1 else None,
+                      shared_kel=min(fa.kelurahan & fb.kelurahan) if lv[-1] == 1 else None)
+        probs.append(1.0 / (1.0 + 2.0 ** (-score)) if score > -60 else 0.0)
+        reasons.append(M._reasons(fa, fb, lv, d, tf, place_names))
+    return scores, probs, reasons

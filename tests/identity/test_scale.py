@@ -33,7 +33,7 @@ def test_upper_bound_is_never_below_the_score():
     snap = Snapshot(feats)
     from app.services.candidates import _name_parts
 
-    ub, decisive = upper_bounds(snap, ia, ib, model, _name_parts(snap, ia, ib, model, {}))
+    ub, decisive = upper_bounds(snap, ia, ib, model, _name_parts(snap, ia, ib, model))
     scores = np.array([score_features(feats[i], feats[j], model, explain=False).score
                        for i, j in zip(ia.tolist(), ib.tolist())])
     assert np.all(decisive | (ub >= scores - 1e-5))
