@@ -27,6 +27,7 @@ from app.views.base import (
 )
 from app.views.domain_form import DomainFormMixin, stale_message
 from app.views.lean_list import EnumTexts, LeanListMixin, show_fieldsets
+from app.views.person_page import timeline_items
 from app.views.forms import encounter_fields, person_fields
 from app.views.labels import ENCOUNTER_LABELS, PERSON_LABELS, display_formatters
 
@@ -244,10 +245,12 @@ class PersonView(LeanListMixin, DomainFormMixin, ArchiveRoutesMixin, ScopedModel
     def show(self, pk):
         person = self._show_person(pk)
         timeline = timeline_service.person_timeline(db.session, person.id, current_scope())
+        enum_text = EnumTexts()
         return self.render_template(
             self.show_template, pk=person.id, title=self.show_title, widgets={},
             fieldsets=show_fieldsets(self, person), label_columns=self.label_columns,
-            enum_text=EnumTexts(), person=person, related_views=[], timeline=timeline,
+            enum_text=enum_text, person=person, related_views=[], timeline=timeline,
+            timeline_items=timeline_items(timeline, enum_text, _("lokasi tidak diketahui")),
             counts=timeline_service.encounter_counts(db.session, person.id, timeline=timeline),
             history=timeline_service.person_history(db.session, person.id),
             labels=PERSON_LABELS,
