@@ -20,6 +20,7 @@ It writes to the given database: use a copy.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import random
 import statistics
 import sys
@@ -139,28 +140,52 @@ def full_scan(s) -> None:
 
 
 def import_file(s, n: int) -> None:
-    """Dry run and commit of an n-row demo field sheet (CSV) into this registry."""
+    """Dry run and commit of an n-row demo field sheet (CSV) into this registry, then the same
+    file again (everything skipped), then another n-row sheet (other people, other refs).  Each step: wall, CPU of this process, CPU of the scoring
+    workers it forked, load average.  The commit re-plans first, as `flask ppks import --commit`
+    and the upload screen do."""
     import csv
     import io
 
     from app.services import importer
     from app.services.scope import Scope
 
-    rows = importer.demo_rows(persons=n // 2 + 10, seed=11)[: n + 1]
-    buf = io.StringIO()
-    csv.writer(buf).writerows(rows)
-    table = importer.read_rows("bench.csv", buf.getvalue().encode("utf-8"))
-    t0, c0 = time.perf_counter(), time.process_time()
-    plans = importer.plan_import(s, table, Scope.everything())
-    t1, c1 = time.perf_counter(), time.process_time()
-    print(f"import dry run of {len(table)} rows: {t1 - t0:.1f} s wall, {c1 - c0:.1f} s CPU; "
-          f"{importer.summary(plans)}", flush=True)
-    plans = importer.plan_import(s, table, Scope.everything())  # the commit re-plans, as the CLI does
-    importer.commit_import(s, plans, Scope.everything())
-    s.commit()
-    print(f"import commit (plan + write): {time.perf_counter() - t1:.1f} s wall, "
-          f"{time.process_time() - c1:.1f} s CPU", flush=True)
+    def sheet(seed: int, prefix: str):
+        rows = importer.demo_rows(persons=n // 2 + 10, seed=seed)[: n + 1]
+        for r in rows[1:]:
+            r[0] = prefix + r[0]
+        buf = io.StringIO()
+        csv.writer(buf).writerows(rows)
+        return importer.read_rows("bench.csv", buf.getvalue().encode("utf-8"))
 
+    everyone = Scope.everything()
+    first = sheet(11, "")
+    for attempt, table in (("first", first), ("again", first), ("other sheet", sheet(12, "B-"))):
+        with _step(f"import {attempt}: dry run of {len(table)} rows"):
+            plans = importer.plan_import(s, table, everyone)
+            s.rollback()
+        print(f"  {importer.summary(plans)}")
+        with _step(f"import {attempt}: commit, re-plan"):
+            plans = importer.plan_import(s, table, everyone)
+        with _step(f"import {attempt}: commit, write"):
+            importer.commit_import(s, plans, everyone)
+            s.commit()
+
+
+@contextlib.contextmanager
+def _step(label: str):
+    """Print wall, own CPU, forked workers' CPU and the load average of the block."""
+    import os
+    import resource
+
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0, c0 = time.perf_counter(), time.process_time()
+    yield
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    workers = max(0.0, after.ru_utime + after.ru_stime - kids.ru_utime - kids.ru_stime)
+    print(f"{label}: {wall:.1f} s wall, {cpu:.1f} s CPU (+ {workers:.1f} s in scoring workers), "
+          f"load {os.getloadavg()[0]:.1f}", flush=True)
 
 if __name__ == "__main__":
     main()
