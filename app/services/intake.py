@@ -428,7 +428,7 @@ def _new_person(session, row: BatchRow, scope: Scope, owners: dict) -> dict:
     from app.services.names import normalize_name
 
     check = validate_person(session, row.person, nik_owners=owners)
-    _, enc_errors = validate_encounter(session, row.encounter, scope=scope)
+    cleaned, enc_errors = validate_encounter(session, row.encounter, scope=scope)  # add_encounter: same again
     if check.errors or enc_errors:
         raise IntakeError({**check.errors, **{f"encounter.{k}": v for k, v in enc_errors.items()}})
     person = dict(check.cleaned, kecamatan_kode=None, kelurahan_kode=None)
@@ -438,9 +438,6 @@ def _new_person(session, row: BatchRow, scope: Scope, owners: dict) -> dict:
     person["nama_norm"] = normalize_name(person["nama"]) if person.get("nama") else None
     person["kecamatan_kode"], person["kelurahan_kode"] = _area(
         session, scope, domisili, person["kecamatan_kode"], person["kelurahan_kode"])
-    cleaned, errors = validate_encounter(session, row.encounter, scope=scope)  # as add_encounter
-    if errors:
-        raise IntakeError(errors)
     _place_met(session, person, scope, cleaned["kelurahan_kode"])
     aliases = [(a, normalize_name(a)) for a in {a.lower(): a for a in check.aliases}.values()]
     return {"person": person, "aliases": aliases, "encounter": cleaned, "jenis": []}
