@@ -6,10 +6,11 @@
     .venv/bin/python -m benchmarks.dedup_scale --db URL --skip-rebuild --queries 0 --since-persons 0 --full-scan
     .venv/bin/python -m benchmarks.dedup_scale --db URL --skip-rebuild --queries 0 --since-persons 0 --import-rows 10000
 
-Rebuilds the match_key table set-wise (bulk-loaded databases have none), then runs
+Rebuilds the match_key and match_feature tables set-wise (bulk-loaded databases have
+none; --rebuild-features with --skip-rebuild rewrites only the features), then runs
 `find_candidates` for --queries noisy variants of existing persons (old
-spellings, dropped name part, age ±1) and prints wall and client-CPU p50/p95 and
-how often the true person is in the top 5.  Then adds --since-persons noisy
+spellings, dropped name part, age ±1) and prints wall, client-CPU and SQL-wait
+p50/p95, the load average and how often the true person is in the top 5.  Then adds --since-persons noisy
 copies of existing persons through the ORM (so the key listener runs and their
 timestamps are now) and times `scan(since=<time before adding>)` (0 = skip).
 --full-scan runs `dedup.scan_all` with stage timings (rolled back); --import-rows N
@@ -36,6 +37,8 @@ def main() -> None:
     ap.add_argument("--queries", type=int, default=200)
     ap.add_argument("--since-persons", type=int, default=1000)
     ap.add_argument("--skip-rebuild", action="store_true")
+    ap.add_argument("--rebuild-features", action="store_true",
+                    help="rewrite only the stored features (match_feature), e.g. on a copy whose keys are built")
     ap.add_argument("--full-scan", action="store_true")
     ap.add_argument("--import-rows", type=int, default=0)
     ap.add_argument("--cap", type=int, default=0, help="real-time candidate cap (default dedup.MAX_CANDIDATES)")
@@ -51,7 +54,7 @@ def main() -> None:
     from app.extensions import db
     from app.models import Person
     from app.services import dedup
-    from app.services.identity_keys import install, rebuild_all
+    from app.services.identity_keys import install, rebuild_all, vacuum
     from app.services.scope import Scope
 
     app = create_app("config", SQLALCHEMY_DATABASE_URI=args.db)
@@ -64,7 +67,18 @@ def main() -> None:
             t0 = time.perf_counter()
             rebuild_all(s, batch=5000)
             s.commit()
-            print(f"match_key rebuilt for {n} persons in {time.perf_counter() - t0:.1f} s")
+            vacuum(db.engine)
+            print(f"match_key and match_feature rebuilt for {n} persons in {time.perf_counter() - t0:.1f} s")
+        elif args.rebuild_features:
+            from app.services import feature_store
+
+            t0, c0 = time.perf_counter(), time.process_time()
+            feature_store.rebuild_all(s)
+            s.commit()
+            vacuum(db.engine)
+            print(f"match_feature rebuilt for {n} persons in {time.perf_counter() - t0:.1f} s wall, "
+                  f"{time.process_time() - c0:.1f} s CPU", flush=True)
+        sql = sql_timer(db.engine)
         rng = random.Random(3)
         max_id = s.scalar(select(func.max(Person.id)))
         rows = []
@@ -86,21 +100,17 @@ def main() -> None:
             dedup.MAX_CANDIDATES = args.cap
             dedup.candidate_ids.__defaults__ = (args.cap,)
             dedup.candidate_ids_many.__defaults__ = (args.cap,)
-        times, cpu, hits = [], [], 0
+        times, cpu, in_sql, hits = [], [], [], 0
         for q, p in zip(queries, rows):
-            t0, c0 = time.perf_counter(), time.process_time()
+            t0, c0, q0 = time.perf_counter(), time.process_time(), sql["s"]
             found = dedup.find_candidates(s, q, everyone, limit=5)
             times.append((time.perf_counter() - t0) * 1000)
             cpu.append((time.process_time() - c0) * 1000)
+            in_sql.append((sql["s"] - q0) * 1000)
             hits += any(c.person_id == p.id for c in found)
-        times.sort()
-        cpu.sort()
-        p95 = times[int(len(times) * 0.95) - 1] if times else 0.0
         if queries:
-            print(f"find_candidates over {n} persons: wall p50 {statistics.median(times):.1f} ms, "
-              f"p95 {p95:.1f} ms; client CPU p50 {statistics.median(cpu):.1f} ms, "
-                  f"p95 {cpu[int(len(cpu) * 0.95) - 1]:.1f} ms; true person in top 5: {hits}/{len(queries)}",
-                  flush=True)
+            print(f"find_candidates over {n} persons (load {load()}): wall {pcts(times)}; client CPU {pcts(cpu)}; "
+                  f"waiting for SQL {pcts(in_sql)}; true person in top 5: {hits}/{len(queries)}", flush=True)
         if args.full_scan:
             full_scan(s)
         if args.import_rows:
@@ -119,12 +129,40 @@ def main() -> None:
                          tahun_lahir=(p.tahun_lahir or 1980) + rng.choice([-1, 0, 1]), tahun_lahir_perkiraan=True,
                          kecamatan_kode=p.kecamatan_kode, kelurahan_kode=p.kelurahan_kode))
         s.commit()
-        t0 = time.perf_counter()
-        c0 = time.process_time()
+        t0, c0, q0 = time.perf_counter(), time.process_time(), sql["s"]
         run = dedup.scan(s, since=cutoff)
         s.rollback()
-        print(f"scan --since ({run.persons} persons changed since {cutoff}): "
-              f"{time.perf_counter() - t0:.1f} s wall, {time.process_time() - c0:.1f} s CPU, {run.pairs_new} pairs")
+        print(f"scan --since ({run.persons} persons changed since {cutoff}, load {load()}): "
+              f"{time.perf_counter() - t0:.1f} s wall, {time.process_time() - c0:.1f} s CPU, "
+              f"{sql['s'] - q0:.1f} s waiting for SQL, {run.pairs_new} pairs")
+
+
+def sql_timer(engine) -> dict:
+    """Seconds spent inside cursor.execute (server time plus waiting for it), accumulated in ['s']."""
+    from sqlalchemy import event
+
+    acc = {"s": 0.0}
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _start(conn, cursor, statement, params, context, executemany):
+        conn.info["rt_t0"] = time.perf_counter()
+
+    @event.listens_for(engine, "after_cursor_execute")
+    def _stop(conn, cursor, statement, params, context, executemany):
+        acc["s"] += time.perf_counter() - conn.info.pop("rt_t0", time.perf_counter())
+
+    return acc
+
+
+def pcts(values: list[float]) -> str:
+    v = sorted(values)
+    return f"p50 {statistics.median(v):.1f} ms, p95 {v[max(int(len(v) * 0.95) - 1, 0)]:.1f} ms"
+
+
+def load() -> str:
+    import os
+
+    return "/".join(f"{x:.1f}" for x in os.getloadavg())
 
 
 def full_scan(s) -> None:

@@ -69,12 +69,13 @@ def export_pairs(out):
 def rebuild_keys():
     """Bangun ulang tabel kunci pencocokan (match_key)."""
     from app.models import Person
-    from app.services.identity_keys import rebuild_all
+    from app.services.identity_keys import rebuild_all, vacuum
 
     total = db.session.scalar(select(func.count()).select_from(Person))
     with click.progressbar(length=total, label="Membangun kunci") as bar:
         n = rebuild_all(db.session, progress=bar.update)
     db.session.commit()
+    vacuum(db.engine)
     click.echo(f"Kunci {n} orang dibangun ulang.")
 
 

@@ -14,10 +14,11 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import and_, func, literal, or_, select
 
-from app.models import CandidatePair, DedupScan, Encounter, MatchKey, Person, PersonAlias, Wilayah
+from app.models import CandidatePair, DedupScan, Encounter, Person, PersonAlias, Wilayah
 from app.models.base import now_local
 from app.services import feature_store
 from app.services.identity_keys import keys_for
+from app.services.key_lookup import block_heads, key_counts, key_members
 from app.services.matching import Features, MatchModel, PersonRecord, features, score_features
 from app.services.scope import Scope, person_clause
 
@@ -202,24 +203,6 @@ class Candidate:
         return d
 
 
-def key_counts(session, keys, cap: int) -> dict[str, int]:
-    """Block size of each key, counted only up to `cap` (one index-only statement).
-
-    Plain SQL text: compiling a 20-branch SQLAlchemy union costs more than running it.
-    """
-    from sqlalchemy import text
-
-    keys = sorted(keys)
-    if not keys:
-        return {}
-    sql = " UNION ALL ".join(
-        f"SELECT {i} AS i, (SELECT count(*) FROM (SELECT 1 FROM match_key WHERE key = :k{i} LIMIT :cap) AS b{i})"
-        for i in range(len(keys)))
-    params = {f"k{i}": k for i, k in enumerate(keys)}
-    params["cap"] = cap
-    return {keys[i]: n for i, n in session.execute(text(sql), params).all() if n}
-
-
 def candidate_ids(session, rec: PersonRecord | Features, limit: int = MAX_CANDIDATES) -> set[int]:
     """Persons sharing a blocking key with `rec`, taking the smallest blocks first.
 
@@ -230,7 +213,7 @@ def candidate_ids(session, rec: PersonRecord | Features, limit: int = MAX_CANDID
 
 
 def candidate_ids_many(session, recs: dict, limit: int = MAX_CANDIDATES) -> dict:
-    """`candidate_ids` of many records with a few statements per 200 distinct keys.
+    """`candidate_ids` of many records: one count, one member and one giant-block statement per 5,000 keys.
 
     Each record takes its smallest blocks first until `limit` persons; a record
     whose smallest block is already larger gets the first `limit` persons of it.
@@ -240,8 +223,8 @@ def candidate_ids_many(session, recs: dict, limit: int = MAX_CANDIDATES) -> dict
     keys_of = {rid: keys_for(rec) for rid, rec in recs.items()}
     all_keys = sorted(set().union(*keys_of.values())) if keys_of else []
     counts: dict[str, int] = {}
-    for lo in range(0, len(all_keys), 200):
-        counts.update(key_counts(session, all_keys[lo:lo + 200], limit + 1))
+    for lo in range(0, len(all_keys), 5000):
+        counts.update(key_counts(session, all_keys[lo:lo + 5000], limit + 1))
     chosen_of, small, big = {}, set(), set()
     for rid, keys in keys_of.items():
         chosen, total = [], 0
@@ -255,13 +238,9 @@ def candidate_ids_many(session, recs: dict, limit: int = MAX_CANDIDATES) -> dict
             (big if counts[key] > limit else small).add(key)
     members: dict[str, list[int]] = defaultdict(list)
     small_keys = sorted(small)
-    for lo in range(0, len(small_keys), 500):
-        for key, pid in session.execute(select(MatchKey.key, MatchKey.person_id)
-                                        .where(MatchKey.key.in_(small_keys[lo:lo + 500]))):
-            members[key].append(pid)
-    for key in sorted(big):
-        members[key] = list(session.scalars(select(MatchKey.person_id).where(MatchKey.key == key)
-                                            .order_by(MatchKey.person_id).limit(limit)))
+    for lo in range(0, len(small_keys), 5000):
+        members.update(key_members(session, small_keys[lo:lo + 5000]))
+    members.update(block_heads(session, big, limit))
     out = {}
     for rid, chosen in chosen_of.items():
         ids: set[int] = set()
@@ -284,17 +263,13 @@ def find_candidates(session, person_data: dict | PersonRecord, scope: Scope, lim
     if not ids:
         return []
     found = feature_store.load(session, ids, where=person_clause(scope))
-    import numpy as np
-
-    from app.services.candidates import score_candidates
-
     m = model()
     threshold = m.review_threshold if min_score is None else min_score
-    order = sorted(found)
-    feats = [fa, *(found[pid] for pid in order)]
-    ib = np.arange(1, len(feats), dtype=np.int64)
-    _, kept, _ = score_candidates(feats, np.zeros(len(ib), np.int64), ib, m, min_score=threshold, workers=1)
-    scored = [(order[j - 1], score_features(fa, feats[j], m, explain=False)) for j in kept.tolist()]
+    scored = []
+    for pid, fb in found.items():  # a few hundred pairs: the plain routine beats batch set-up
+        res = score_features(fa, fb, m, explain=False)
+        if res.score >= threshold:
+            scored.append((pid, res))
     scored.sort(key=lambda t: (not t[1].decisive, -t[1].score, t[0]))
     top = [pid for pid, _ in scored[:limit]]
     names = feature_place_names(session, [fa, *(found[pid] for pid in top)])
@@ -557,7 +532,8 @@ def scan_all(session, progress=None, workers: int | None = None, log=None, param
     """Full scan in memory: stream records once, block with numpy, score in worker processes.
 
     Pairs already decided are dropped before scoring; queued ("baru") pairs get
-    their score refreshed; new pairs are inserted with one executemany per 5,000.
+    their score refreshed; the workers also build the kept pairs' reasons, and new pairs are
+    written 50,000 at a time through the driver (COPY on PostgreSQL).
     `progress(n)` is called per record loaded; `log(msg)` (optional) gets stage timings.
     """
     import time
@@ -565,7 +541,6 @@ def scan_all(session, progress=None, workers: int | None = None, log=None, param
     import numpy as np
 
     from app.services.candidates import candidate_pairs, score_candidates
-    from app.services.match_batch import explain_batch
     from app.services.matching import features as cached_features
 
     raw_features = getattr(cached_features, "__wrapped__", cached_features)
@@ -600,28 +575,29 @@ def scan_all(session, progress=None, workers: int | None = None, log=None, param
         ia, ib = ia[keep], ib[keep]
     m = model()
     stats: dict = {}
-    si, sj, _ = score_candidates(feats, ia, ib, m, workers=workers, stats=stats)
+    names = dict(session.execute(select(Wilayah.kode, Wilayah.nama).where(Wilayah.level == "kelurahan")).all())
+    si, sj, scores, probs, reasons = score_candidates(feats, ia, ib, m, workers=workers, stats=stats,
+                                                      explain={"place_names": names})
     say(f"{stats.get('scored', 0)} pairs scored in full, {len(si)} at or above the review threshold "
         f"at {time.perf_counter() - t0:.1f} s")
     del ia, ib
-    names = dict(session.execute(select(Wilayah.kode, Wilayah.nama).where(Wilayah.level == "kelurahan")).all())
     table = CandidatePair.__table__
     now = now_local()
-    updates = []
-    for lo in range(0, len(si), 100_000):  # reasons built in the batch path, 100,000 pairs at a time
-        x, y = si[lo:lo + 100_000], sj[lo:lo + 100_000]
-        scores, probs, reasons = explain_batch(feats, x, y, m, names)
-        inserts = []
-        for a, b, score, prob, why in zip(ids[x].tolist(), ids[y].tolist(), scores.tolist(), probs, reasons):
-            a, b = (a, b) if a < b else (b, a)
-            why = json.dumps(why, ensure_ascii=False)
-            pid = existing.get((a << 32) | b)
-            if pid is not None:
-                updates.append({"pid": pid, "s": score, "p": prob, "r": why, "u": now})
-            else:
-                inserts.append((a, b, score, prob, why))
-        _insert_scan_pairs(session, inserts, now)
-        run.pairs_new += len(inserts)
+    updates, inserts = [], []
+    for a, b, score, prob, why in zip(ids[si].tolist(), ids[sj].tolist(), scores.tolist(), probs, reasons):
+        a, b = (a, b) if a < b else (b, a)
+        pid = existing.get((a << 32) | b)
+        if pid is not None:
+            updates.append({"pid": pid, "s": score, "p": prob, "r": why, "u": now})
+        else:
+            inserts.append((a, b, score, prob, why))
+        if len(inserts) >= 50_000:
+            _insert_scan_pairs(session, inserts, now)
+            run.pairs_new += len(inserts)
+            inserts = []
+    _insert_scan_pairs(session, inserts, now)
+    run.pairs_new += len(inserts)
+    del probs, reasons
     if updates:
         from sqlalchemy import bindparam, update
 

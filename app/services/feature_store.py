@@ -22,6 +22,7 @@ from functools import lru_cache
 from sqlalchemy import delete, insert, select
 
 from app.models import MatchFeature, Person
+from app.services.key_lookup import id_in
 from app.services.matching import Features, PersonRecord, features, nik_is_valid
 
 FORMAT = 1  # bump when encode/decode change
@@ -82,7 +83,7 @@ def load(session, person_ids, where=None, chunk_size: int = 5000) -> dict[int, F
     mf = MatchFeature.__table__
     for lo in range(0, len(ids), chunk_size):
         q = (select(Person.id, mf.c.engine, mf.c.data).outerjoin(mf, mf.c.person_id == Person.id)
-             .where(Person.id.in_(ids[lo:lo + chunk_size])))
+             .where(id_in(session, Person.id, ids[lo:lo + chunk_size])))
         if where is not None:
             q = q.where(where)
         for pid, eng, data in session.execute(q):

