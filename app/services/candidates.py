@@ -20,12 +20,14 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-from app.services.match_batch import score_batch
+from app.services.match_batch import FeatureTable, explain_batch, prepare_table, score_batch, score_explained
 from app.services.name_vector import NameIndex
 from app.services.matching import (
+    _NEVER_COMPOUND,
     COMPARISONS,
     Features,
     MatchModel,
+    _decades,
     blocking_keys,
     features,
     raw_blocking_keys,
@@ -63,31 +65,53 @@ def _ranges(n: int, size: int) -> list[tuple[int, int]]:
 
 # ----------------------------------------------------------------- blocking
 
-def _raw_rows(bounds: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
-    """(record index, key hash) of the raw keys of records lo..hi."""
+def _raw_rows(bounds: tuple[int, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(record index, key hash, may be compounded) of the raw keys of records lo..hi."""
     lo, hi = bounds
     feats = _WORK["feats"]
     recs: list[int] = []
     keys: list[int] = []
+    comp: list[bool] = []
     for i in range(lo, hi):
         ks = raw_blocking_keys(feats[i])
         recs.extend([i] * len(ks))
         keys.extend(hash(k) for k in ks)
-    return np.array(recs, dtype=np.int64), np.array(keys, dtype=np.int64)
+        comp.extend(not k.startswith(_NEVER_COMPOUND) for k in ks)
+    return np.array(recs, dtype=np.int64), np.array(keys, dtype=np.int64), np.array(comp, dtype=bool)
 
 
-def _compound_rows(idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(record index, key hash) of the final keys of records ``idx`` (which have a common key)."""
-    feats, common = _WORK["feats"], _WORK["common"]
-    recs: list[int] = []
-    keys: list[int] = []
-    for i in idx.tolist():
-        f = feats[i]
-        raw = raw_blocking_keys(f)
-        ks = blocking_keys(f, {k for k in raw if hash(k) in common})
-        recs.extend([i] * len(ks))
-        keys.extend(hash(k) for k in ks)
-    return np.array(recs, dtype=np.int64), np.array(keys, dtype=np.int64)
+def _mix(x: np.ndarray) -> np.ndarray:
+    """splitmix64 finaliser (uint64, wrapping)."""
+    x = x + np.uint64(0x9E3779B97F4A7C15)
+    x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return x ^ (x >> np.uint64(31))
+
+
+def _variants(feats: Sequence[Features]) -> np.ndarray:
+    """Per record the (gender, birth decade) codes of ``matching.compound_key`` (-1 padded)."""
+    out = np.full((len(feats), 22), -1, dtype=np.int64)
+    for i, f in enumerate(feats):
+        genders = (f.gender,) if f.gender else ("L", "P")
+        codes = [(1 if g == "L" else 2) * 1000 + dec for g in genders for dec in _decades(f)]
+        out[i, :len(codes)] = codes
+    return out
+
+
+def _compound(rec: np.ndarray, key: np.ndarray, variants: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rows of the compound keys ``key|gender|decade`` of each (record, key), as integers.
+
+    The same blocks as hashing the compound strings: one distinct integer per
+    (key, gender, decade) (64-bit mixing; a collision is as unlikely as for
+    the string hashes themselves).
+    """
+    var = variants[rec]
+    n_var = (var >= 0).sum(axis=1)
+    rows = np.repeat(np.arange(len(rec)), n_var)
+    col = np.arange(len(rows)) - np.repeat(np.cumsum(n_var) - n_var, n_var)
+    code = var[rows, col].astype(np.uint64)
+    mixed = _mix(_mix(key[rows].view(np.uint64)) ^ code)
+    return rec[rows], mixed.view(np.int64)
 
 
 def _key_rows(feats: Sequence[Features], max_block: int, workers: int | None):
@@ -102,23 +126,17 @@ def _key_rows(feats: Sequence[Features], max_block: int, workers: int | None):
 
 def _key_rows_inner(feats, max_block: int, workers: int | None, chunk: int):
     parts = _pool_map(_raw_rows, _ranges(len(feats), chunk), workers if len(feats) > 20000 else 1)
-    rec = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, np.int64)
-    key = np.concatenate([p[1] for p in parts]) if parts else np.zeros(0, np.int64)
+    if not parts:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    rec, key, comp = (np.concatenate([p[k] for p in parts]) for k in range(3))
+    del parts
     uniq, counts = np.unique(key, return_counts=True)
     common = uniq[counts > max_block]
     if len(common) == 0:
         return rec, key
-    is_common = np.isin(key, common)
-    touched = np.unique(rec[is_common])
-    keep = ~np.isin(rec, touched)
-    _WORK["common"] = set(common.tolist())
-    try:
-        splits = np.array_split(touched, max(1, min(16, len(touched) // 2000)))
-        parts = _pool_map(_compound_rows, splits, workers if len(touched) > 20000 else 1)
-    finally:
-        _WORK.pop("common", None)
-    return (np.concatenate([rec[keep], *[p[0] for p in parts]]),
-            np.concatenate([key[keep], *[p[1] for p in parts]]))
+    expand = np.isin(key, common) & comp  # common keys are split by gender and birth decade
+    c_rec, c_key = _compound(rec[expand], key[expand], _variants(feats))
+    return np.concatenate([rec[~expand], c_rec]), np.concatenate([key[~expand], c_key])
 
 
 def _unique(codes: np.ndarray) -> np.ndarray:
@@ -309,10 +327,14 @@ def _name_parts(s: Snapshot, ia: np.ndarray, ib: np.ndarray, model: MatchModel,
 
 # ----------------------------------------------------------------- scoring
 
-def _score_chunk(bounds: tuple[int, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
-    """Score pairs[lo:hi] from the fork-shared work state; keep those >= min_score."""
+def _score_chunk(bounds: tuple[int, int]) -> tuple:
+    """Score pairs[lo:hi] from the fork-shared work state; keep those >= min_score.
+
+    Returns (i, j, score, pairs scored) plus, when explaining, (probabilities, reasons as JSON).
+    """
     lo, hi = bounds
     feats, ia, ib, model, min_score, snap = (_WORK[k] for k in ("feats", "ia", "ib", "model", "min_score", "snap"))
+    explain = _WORK.get("explain")
     a, b = ia[lo:hi], ib[lo:hi]
     names = None
     if snap is not None:
@@ -320,39 +342,62 @@ def _score_chunk(bounds: tuple[int, int]) -> tuple[np.ndarray, np.ndarray, np.nd
         ub, decisive = upper_bounds(snap, a, b, model)
         keep = decisive | (ub >= margin)
         a, b = a[keep], b[keep]
-        lvl, tf = name_evidence_of(snap, a, b, model)
-        ub, decisive = upper_bounds(snap, a, b, model, _name_parts(snap, a, b, model, (lvl, tf)))
+        names = snap.names.evidence(snap.name_id[a], snap.name_id[b], model, pairs=explain is not None)
+        ub, decisive = upper_bounds(snap, a, b, model, _name_parts(snap, a, b, model, names[:2]))
         keep = decisive | (ub >= margin)
-        a, b, names = a[keep], b[keep], (lvl[keep], tf[keep])
-    scores = score_batch(feats, a, b, model, names=names)
-    keep = scores >= min_score
-    return a[keep], b[keep], scores[keep], len(a)
+        a, b, names = a[keep], b[keep], tuple(x[keep] for x in names)
+    table = _WORK["table"] if _WORK.get("table") is not None else feats
+    if explain is None:
+        scores = score_batch(table, a, b, model, names=names)
+        keep = scores >= min_score
+        return a[keep], b[keep], scores[keep], len(a)
+    import json
+
+    if names is None or not isinstance(table, FeatureTable):
+        scores, probs, reasons = explain_batch(table, a, b, model, explain["place_names"])
+        keep = np.flatnonzero(scores >= min_score)
+        scores, probs, reasons = scores[keep], [probs[k] for k in keep], [reasons[k] for k in keep]
+    else:
+        keep, scores, probs, reasons = score_explained(table, a, b, model, min_score, explain["place_names"], names)
+    return a[keep], b[keep], scores, len(a), probs, [json.dumps(r, ensure_ascii=False) for r in reasons]
+
+
+TABLE_MIN_PAIRS = 1_000_000  # from this many pairs the whole feature table is encoded before forking
 
 
 def score_candidates(
     feats: Sequence[Features], ia: np.ndarray, ib: np.ndarray, model: MatchModel,
     min_score: float | None = None, workers: int | None = None, chunk: int = 200_000,
-    prefilter: bool = True, stats: dict | None = None,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    prefilter: bool = True, stats: dict | None = None, explain: dict | None = None,
+) -> tuple:
     """Score candidate pairs; returns (i, j, score) arrays for score >= min_score.
 
     With ``prefilter`` the pairs whose upper bound is below ``min_score`` are
     not scored (they could not be kept); the result is the same either way.
     ``stats['scored']`` (if given) receives the number of pairs actually scored.
+    With ``explain`` ({"place_names": {...}}) the workers also build each kept
+    pair's probability and reasons (JSON), as ``score_features`` would; the
+    result then has five parts (i, j, score, probabilities, reasons).
     """
     min_score = model.review_threshold if min_score is None else min_score
     snap = Snapshot(feats) if prefilter and len(ia) else None
-    _WORK.update(feats=feats, ia=ia, ib=ib, model=model, min_score=min_score, snap=snap)
+    table = prepare_table(feats) if len(ia) >= TABLE_MIN_PAIRS else None  # encoded once, shared by the workers
+    _WORK.update(feats=feats, ia=ia, ib=ib, model=model, min_score=min_score, snap=snap, table=table,
+                 explain=explain)
     try:
         parts = _pool_map(_score_chunk, _ranges(len(ia), chunk), workers)
     finally:
-        for k in ("feats", "ia", "ib", "model", "min_score", "snap", "cache"):
+        for k in ("feats", "ia", "ib", "model", "min_score", "snap", "table", "explain"):
             _WORK.pop(k, None)
     if stats is not None:
         stats["scored"] = sum(p[3] for p in parts)
+    width = 3 if explain is None else 5
     if not parts:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
-    return tuple(np.concatenate([p[k] for p in parts]) for k in range(3))  # type: ignore[return-value]
+        return (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0), [], [])[:width]
+    arrays = tuple(np.concatenate([p[k] for p in parts]) for k in range(3))
+    if explain is None:
+        return arrays
+    return (*arrays, [x for p in parts for x in p[4]], [x for p in parts for x in p[5]])
 
 
 class KeyIndex:

@@ -13,14 +13,14 @@ For repeated calls on one registry, build the table once with
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
 import numpy as np
 
 from app.services import matching as M
 
-__all__ = ["FeatureTable", "encode_features", "explain_batch", "score_batch"]
+__all__ = ["FeatureTable", "encode_features", "explain_batch", "prepare_table", "score_batch", "score_explained"]
 
 
 @dataclass
@@ -41,6 +41,7 @@ class FeatureTable:
     has_year: np.ndarray
     tol: np.ndarray
     reps: dict  # attribute -> list of a representative row per id
+    cache: dict = field(default_factory=dict)  # interned indexes built on first use (see _mother_index)
 
     def __len__(self) -> int:
         return len(self.feats)
@@ -164,12 +165,29 @@ def _vector_names(t: FeatureTable, ia: np.ndarray, ib: np.ndarray, model: M.Matc
     return index.evidence(t.name_id[ia] + 1, t.name_id[ib] + 1, model, pairs=pairs)
 
 
+def _mother_index(t: FeatureTable):
+    """(NameIndex of the mothers' names, tuple id per mother id), built once per table."""
+    if "mother" not in t.cache:
+        from app.services.name_vector import NameIndex
+
+        index = NameIndex()
+        tup = np.array([index.add_tuple(t.feats[r].mother) for r in t.reps["mother"]], dtype=np.int64)
+        index.tuple_similarity(tup[:1], tup[:1])  # builds the arrays (shared by forked workers)
+        t.cache["mother"] = (index, tup)
+    return t.cache["mother"]
+
+
+def prepare_table(feats) -> FeatureTable:
+    """Feature table of a whole scan, with its interned indexes built (before forking workers)."""
+    t = encode_features(feats)
+    if t.reps["mother"]:
+        _mother_index(t)
+    return t
+
+
 def _vector_mother(t: FeatureTable, ia: np.ndarray, ib: np.ndarray) -> np.ndarray:
     """``matching._mother_level`` per pair, the similarity through :class:`name_vector.NameIndex`."""
-    from app.services.name_vector import NameIndex
-
-    index = NameIndex()
-    tup = np.array([index.add_tuple(t.feats[r].mother) for r in t.reps["mother"]], dtype=np.int64)
+    index, tup = _mother_index(t)
     ma, mb = t.mother_id[ia], t.mother_id[ib]
     known = (ma >= 0) & (mb >= 0)
     out = np.zeros(len(ia), dtype=np.int64)
@@ -244,32 +262,45 @@ def _score(levels: dict, tf_adj: np.ndarray, model: M.MatchModel) -> np.ndarray:
 
 
 def explain_batch(feats, ia, ib, model: M.MatchModel, place_names=None) -> tuple[np.ndarray, list, list]:
-    """(score, probability, reasons) per pair, equal to ``score_features(..., place_names)``'s.
-
-    Levels, names and the rarity adjustment come from the batch path; the
-    Indonesian reasons are written by ``matching._reasons`` itself.
-    """
+    """(score, probability, reasons) per pair, equal to ``score_features(..., place_names)``'s."""
     ia = np.asarray(ia, dtype=np.int64)
     ib = np.asarray(ib, dtype=np.int64)
     if len(ia) < VECTOR_MIN_PAIRS:
         res = [M.score_features(feats[i], feats[j], model, place_names) for i, j in zip(ia.tolist(), ib.tolist())]
         return np.array([r.score for r in res]), [r.probability for r in res], [r.reasons for r in res]
-    t = encode_features(feats, np.unique(np.concatenate((ia, ib))))
-    name_lvl, tf_adj, pi, pj = _vector_names(t, ia, ib, model, pairs=True)
-    levels, _ = _levels(t, ia, ib, model, (name_lvl, tf_adj))
+    t = feats if isinstance(feats, FeatureTable) else encode_features(feats, np.unique(np.concatenate((ia, ib))))
+    _, scores, probs, reasons = score_explained(t, ia, ib, model, -np.inf, place_names,
+                                                _vector_names(t, ia, ib, model, pairs=True))
+    return scores, probs, reasons
+
+
+def score_explained(t: FeatureTable, ia: np.ndarray, ib: np.ndarray, model: M.MatchModel, min_score: float,
+                    place_names, names: tuple) -> tuple[np.ndarray, np.ndarray, list, list]:
+    """(kept positions, scores, probabilities, reasons) of the pairs scoring >= ``min_score``.
+
+    ``names`` is (level, rarity adjustment, name index a, name index b) per pair
+    (:meth:`name_vector.NameIndex.evidence` with ``pairs``). Levels come from the
+    batch path; the Indonesian reasons are written by ``matching._reasons`` itself,
+    so they equal ``score_features(...).reasons``.
+    """
+    levels, tf_adj = _levels(t, ia, ib, model, names[:2])
     scores = _score(levels, tf_adj, model)
+    keep = np.flatnonzero(scores >= min_score)
+    ia, ib, scores, tf_adj = ia[keep], ib[keep], scores[keep], tf_adj[keep]
+    pi, pj = names[2][keep], names[3][keep]
+    feats = t.feats
     known = t.has_year[ia] & t.has_year[ib]
     year_diff = np.where(known, np.abs(t.year[ia] - t.year[ib]), -1)
-    birth = levels["lahir"]
-    cols = [levels[c].tolist() for c in M.COMPARISONS]
+    cols = [levels[c][keep].tolist() for c in M.COMPARISONS]
+    birth, place = levels["lahir"][keep].tolist(), levels["tempat"][keep].tolist()
     probs, reasons = [], []
-    for k, (i, j, score, yd, bl, ni, nj, tf) in enumerate(zip(ia.tolist(), ib.tolist(), scores.tolist(),
-                                                              year_diff.tolist(), birth.tolist(), pi.tolist(),
-                                                              pj.tolist(), tf_adj.tolist())):
+    detail, why = M._Detail, M._reasons
+    for k, (i, j, score, yd, ni, nj, tf) in enumerate(zip(ia.tolist(), ib.tolist(), scores.tolist(),
+                                                         year_diff.tolist(), pi.tolist(), pj.tolist(),
+                                                         tf_adj.tolist())):
         fa, fb = feats[i], feats[j]
-        lv = tuple(c[k] for c in cols)
-        d = M._Detail(name_pair=(ni, nj), year_diff=yd if bl > 1 else None,
-                      shared_kel=min(fa.kelurahan & fb.kelurahan) if lv[-1] == 1 else None)
+        d = detail(name_pair=(ni, nj), year_diff=yd if birth[k] > 1 else None,
+                   shared_kel=min(fa.kelurahan & fb.kelurahan) if place[k] == 1 else None)
         probs.append(1.0 / (1.0 + 2.0 ** (-score)) if score > -60 else 0.0)
-        reasons.append(M._reasons(fa, fb, lv, d, tf, place_names))
-    return scores, probs, reasons
+        reasons.append(why(fa, fb, tuple(c[k] for c in cols), d, tf, place_names))
+    return keep, scores, probs, reasons

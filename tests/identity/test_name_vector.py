@@ -89,3 +89,47 @@ def test_explain_batch_equals_score_features_with_reasons(quality):
     assert got_p == [w.probability for w in want]
     assert got_r == [w.reasons for w in want]
     assert any("pernah terjaring di Kel" in " ".join(r) for r in got_r)
+
+
+@pytest.mark.parametrize("table_min", [10 ** 9, 0])
+def test_scan_scoring_with_reasons_equals_score_features(quality, monkeypatch, table_min):
+    import json
+
+    from app.services import candidates
+
+    monkeypatch.setattr(candidates, "TABLE_MIN_PAIRS", table_min)  # per-chunk encoding, or one shared table
+    feats, ia, ib = quality
+    model = MatchModel.default()
+    names = {k: f"Kel {n}" for n, k in enumerate(sorted({k for f in feats for k in f.kelurahan}))}
+    plain = candidates.score_candidates(feats, ia, ib, model, workers=1, chunk=50_000)
+    si, sj, scores, probs, reasons = candidates.score_candidates(feats, ia, ib, model, workers=1, chunk=50_000,
+                                                                 explain={"place_names": names})
+    for x, y in zip(plain, (si, sj, scores)):
+        assert np.array_equal(x, y)
+    want = [score_features(feats[i], feats[j], model, names) for i, j in zip(si.tolist(), sj.tolist())]
+    assert len(want) > 1000
+    assert probs == [w.probability for w in want]
+    assert reasons == [json.dumps(w.reasons, ensure_ascii=False) for w in want]
+
+
+@pytest.mark.parametrize("caps", [dict(max_block=60, giant_block=300, window=20),
+                                  dict(max_block=20, giant_block=60, window=5)])
+def test_integer_compounding_gives_the_pairs_of_string_compound_keys(quality, caps):
+    from collections import Counter
+
+    from app.services.candidates import block_pairs
+    from app.services.matching import blocking_keys, raw_blocking_keys
+
+    feats, _, _ = quality
+    counts = Counter(k for f in feats for k in raw_blocking_keys(f))
+    common = {k for k, c in counts.items() if c > caps["max_block"]}
+    rec, key = [], []
+    for i, f in enumerate(feats):  # the reference: compound keys as strings, as blocking_keys makes them
+        for k in blocking_keys(f, common):
+            rec.append(i)
+            key.append(hash(k))
+    years = np.array([f.year or 0 for f in feats], dtype=np.int64)
+    want = block_pairs(np.array(rec), np.array(key), years, caps["giant_block"], caps["window"])
+    ia, ib, _ = candidate_pairs(feats, **caps)
+    assert len(common) > 5 and len(want) > 10_000
+    assert np.array_equal((ia << 32) | ib, want)
