@@ -44,12 +44,13 @@ def write(session, new: list[dict], done: list[tuple]) -> list[int]:
     conn = session.connection()
     actor = audit.acting_user_id(session)
     stamp = {"created_by_id": actor, "updated_by_id": actor}
-    persons = [_full(Person, dict(n["person"], **stamp)) for n in new]
+    defaults = {m: _defaults(m) for m in (Person, PersonAlias, Encounter)}  # "now" once for the batch
+    persons = [_full(dict(n["person"], **stamp), defaults[Person]) for n in new]
     ids = _insert(conn, Person, persons)
     names = dict(session.execute(select(JenisPPKS.id, JenisPPKS.nama)).all())
     audit.record_inserts(session, Person, persons, [
         {"jenis_ppks": [[], sorted(str(names[j]) for j in n["jenis"])]} if n["jenis"] else None for n in new])
-    aliases = [_full(PersonAlias, dict(person_id=pid, alias=a, alias_norm=norm, **stamp))
+    aliases = [_full(dict(person_id=pid, alias=a, alias_norm=norm, **stamp), defaults[PersonAlias])
                for pid, n in zip(ids, new) for a, norm in n["aliases"]]
     _insert(conn, PersonAlias, aliases)
     audit.record_inserts(session, PersonAlias, aliases)
@@ -57,7 +58,8 @@ def write(session, new: list[dict], done: list[tuple]) -> list[int]:
     if types:
         conn.execute(insert(person_ppks), types)
     owner = [ids[key] if kind == "new" else key for kind, key, _ in done]
-    encounters = [_full(Encounter, dict(cleaned, person_id=pid, **stamp)) for pid, (_, _, cleaned) in zip(owner, done)]
+    encounters = [_full(dict(cleaned, person_id=pid, **stamp), defaults[Encounter])
+                  for pid, (_, _, cleaned) in zip(owner, done)]
     _insert(conn, Encounter, encounters)
     audit.record_inserts(session, Encounter, encounters)
     old = sorted({key for kind, key, _ in done if kind == "old"})
@@ -71,9 +73,9 @@ def write(session, new: list[dict], done: list[tuple]) -> list[int]:
     return owner
 
 
-def _full(model, values: dict) -> dict:
+def _full(values: dict, defaults: dict) -> dict:
     """Every column of a row as it will be stored: given values, else the column default."""
-    row = dict(_defaults(model))
+    row = dict(defaults)
     row.update((k, v) for k, v in values.items() if k in row)
     return row
 
