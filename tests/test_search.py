@@ -20,8 +20,27 @@ def token() -> str:
 
 
 def found(session_ctx, query: str, mode: str = "memuat") -> set[int]:
+    """Matches of `query`; the clause built for the session's dialect (cached compiled SQL
+    with bound values, as the list page uses it) finds the same persons."""
     with session_ctx() as s:
-        return set(s.scalars(select(Person.id).where(name_clause(query, mode))))
+        ids = set(s.scalars(select(Person.id).where(name_clause(query, mode))))
+        dialect = s.get_bind().dialect.name
+        assert set(s.scalars(select(Person.id).where(name_clause(query, mode, dialect)))) == ids
+        return ids
+
+
+@pytest.mark.parametrize("one,other,mode", [("sujono", "warsito", "memuat"), ("sri", "budi", "awal"),
+                                             ("su", "ba", "memuat"), ("sujono bin", "siti binti", "memuat"),
+                                             ("3275010101", "3275020202", "memuat")])
+def test_clause_for_a_dialect_is_cacheable_with_bound_values(app, one, other, mode):
+    from app.extensions import db
+
+    with app.app_context():
+        dialect = db.engine.dialect.name
+        a = select(Person.id).where(name_clause(one, mode, dialect))._generate_cache_key()
+        b = select(Person.id).where(name_clause(other, mode, dialect))._generate_cache_key()
+    assert a is not None and a.key == b.key  # one compiled statement for every query text
+    assert [p.value for p in a.bindparams] != [p.value for p in b.bindparams]
 
 
 def listed_ids(client, query: str, mode: str = "memuat") -> set[int]:

@@ -47,8 +47,45 @@ def _next_prefix(prefix: str) -> str:
     return prefix[:-1] + chr(ord(prefix[-1]) + 1)
 
 
+def _prefix_sql(col, value: str, dialect: str | None) -> ColumnElement[bool]:
+    """`col starts with value`: a B-tree range on SQLite (its LIKE cannot use a B-tree),
+    LIKE elsewhere."""
+    if dialect == "sqlite":
+        return (col >= value) & (col < _next_prefix(value))
+    return col.like(escape_like(value) + "%", escape="\\")
+
+
+def _contains_sql(norm: str, dialect: str | None) -> ColumnElement[bool]:
+    """`Person.id IN (persons whose name or alias contains norm)` for a dialect."""
+    pattern = "%" + escape_like(norm) + "%"
+    if dialect == "postgresql":
+        if " " in norm:  # spans words: trigram match of whole names (b2)
+            ids = select(_pg_search.c.person_id).where(_pg_search.c.norm.like(pattern, escape="\\"))
+        else:  # one word is in a name iff it is in one of its words (b3): match the small
+            # vocabulary, then its words' persons by an index-only scan, no heap recheck
+            words = select(_pg_vocab.c.token).where(_pg_vocab.c.token.like(pattern, escape="\\"))
+            ids = select(_pg_token.c.person_id).where(_pg_token.c.token.in_(words))
+        return Person.id.in_(ids)
+    if dialect == "sqlite" and len(norm) >= MIN_TRIGRAM:  # the trigram index needs 3 characters
+        phrase = '"' + norm.replace('"', '""') + '"'
+        # `<table> MATCH` (not `name MATCH`): only the table form reaches the FTS index;
+        # the column form is evaluated row by row.  Person rows carry rowid = person.id
+        # and alias rows rowid = -alias.id: reading rowids avoids the FTS content table.
+        match = literal_column(_fts.name).op("MATCH")(literal(phrase))
+        rowid = literal_column("rowid")
+        return Person.id.in_(union_all(
+            select(rowid).select_from(_fts).where(match, rowid > 0),
+            select(PersonAlias.person_id).where(PersonAlias.id.in_(
+                select(-rowid).select_from(_fts).where(match, rowid < 0))),
+        ))
+    return Person.id.in_(union(
+        select(Person.id).where(Person.nama_norm.like(pattern, escape="\\")),
+        select(PersonAlias.person_id).where(PersonAlias.alias_norm.like(pattern, escape="\\")),
+    ))
+
+
 class _Prefix(ColumnElement):
-    """`col starts with value`: a B-tree range on SQLite, LIKE elsewhere."""
+    """`_prefix_sql` for a dialect known only at compile time (not cacheable)."""
 
     type = NullType()  # Boolean would render "(...) = 1" on SQLite and defeat the index
     inherit_cache = False
@@ -58,21 +95,14 @@ class _Prefix(ColumnElement):
 
 
 @compiles(_Prefix)
-def _prefix_default(element, compiler, **kw):
-    clause = element.col.like(escape_like(element.value) + "%", escape="\\")
-    return compiler.process(clause, **kw)
-
-
-@compiles(_Prefix, "sqlite")
-def _prefix_sqlite(element, compiler, **kw):
-    clause = (element.col >= element.value) & (element.col < _next_prefix(element.value))
-    return compiler.process(clause, **kw)
+def _compile_prefix(element, compiler, **kw):
+    return compiler.process(_prefix_sql(element.col, element.value, compiler.dialect.name), **kw)
 
 
 class _Contains(ColumnElement):
-    """`Person.id IN (persons whose name or alias contains norm)`."""
+    """`_contains_sql` for a dialect known only at compile time (not cacheable)."""
 
-    type = NullType()  # Boolean would render "(...) = 1" on SQLite and defeat the index
+    type = NullType()
     inherit_cache = False
 
     def __init__(self, norm: str):
@@ -80,71 +110,43 @@ class _Contains(ColumnElement):
 
 
 @compiles(_Contains)
-def _contains_default(element, compiler, **kw):
-    pattern = "%" + escape_like(element.norm) + "%"
+def _compile_contains(element, compiler, **kw):
+    return compiler.process(_contains_sql(element.norm, compiler.dialect.name), **kw)
+
+
+def starts_with_clause(norm: str, dialect: str | None = None) -> ColumnElement[bool]:
+    prefix = (lambda col: _prefix_sql(col, norm, dialect)) if dialect else \
+        (lambda col: _Prefix(col, norm))
     ids = union(
-        select(Person.id).where(Person.nama_norm.like(pattern, escape="\\")),
-        select(PersonAlias.person_id).where(PersonAlias.alias_norm.like(pattern, escape="\\")),
-    )
-    return compiler.process(Person.id.in_(ids), **kw)
-
-
-@compiles(_Contains, "postgresql")
-def _contains_pg(element, compiler, **kw):
-    pattern = "%" + escape_like(element.norm) + "%"
-    if " " in element.norm:  # spans words: trigram match of whole names (b2)
-        ids = select(_pg_search.c.person_id).where(_pg_search.c.norm.like(pattern, escape="\\"))
-    else:  # one word is in a name iff it is in one of its words (b3): match the small
-        # vocabulary, then its words' persons by an index-only scan, no heap recheck
-        words = select(_pg_vocab.c.token).where(_pg_vocab.c.token.like(pattern, escape="\\"))
-        ids = select(_pg_token.c.person_id).where(_pg_token.c.token.in_(words))
-    return compiler.process(Person.id.in_(ids), **kw)
-
-
-@compiles(_Contains, "sqlite")
-def _contains_sqlite(element, compiler, **kw):
-    if len(element.norm) < MIN_TRIGRAM:  # the trigram index needs 3 characters
-        return _contains_default(element, compiler, **kw)
-    phrase = '"' + element.norm.replace('"', '""') + '"'
-    # `<table> MATCH` (not `name MATCH`): only the table form reaches the FTS index;
-    # the column form is evaluated row by row.  Person rows carry rowid = person.id
-    # and alias rows rowid = -alias.id: reading rowids avoids the FTS content table.
-    match = literal_column(_fts.name).op("MATCH")(literal(phrase))
-    rowid = literal_column("rowid")
-    ids = union_all(
-        select(rowid).select_from(_fts).where(match, rowid > 0),
-        select(PersonAlias.person_id).where(PersonAlias.id.in_(
-            select(-rowid).select_from(_fts).where(match, rowid < 0))),
-    )
-    return compiler.process(Person.id.in_(ids), **kw)
-
-
-def starts_with_clause(norm: str) -> ColumnElement[bool]:
-    ids = union(
-        select(Person.id).where(_Prefix(Person.nama_norm, norm)),
-        select(PersonAlias.person_id).where(_Prefix(PersonAlias.alias_norm, norm)),
+        select(Person.id).where(prefix(Person.nama_norm)),
+        select(PersonAlias.person_id).where(prefix(PersonAlias.alias_norm)),
     )
     return Person.id.in_(ids)
 
 
-def name_clause(query: str | None, mode: str = CONTAINS) -> ColumnElement[bool]:
+def name_clause(query: str | None, mode: str = CONTAINS, dialect: str | None = None) -> ColumnElement[bool]:
     """WHERE clause for persons whose name or alias matches `query`.
 
     `mode` is "memuat" (contains, default) or "awal" (starts with); a query
     of 6+ digits is a NIK / No. KK prefix.  Nothing usable matches nothing.
+    Given the `dialect` name, the clause is plain SQL with bound values, so
+    SQLAlchemy caches its compiled form (~5 ms of CPU a search request);
+    without it the SQL is chosen when the statement is compiled.
     """
     text = (query or "").strip()[:150]
     if not text:
         return true()
     digits = text.replace(" ", "")
     if digits.isdigit() and len(digits) >= 6:
+        if dialect:
+            return or_(_prefix_sql(Person.nik, digits, dialect), _prefix_sql(Person.no_kk, digits, dialect))
         return or_(_Prefix(Person.nik, digits), _Prefix(Person.no_kk, digits))
     norm = normalize_name(text)
     if not norm:
         return false()
     if mode == STARTS_WITH:
-        return starts_with_clause(norm)
-    return _Contains(norm)
+        return starts_with_clause(norm, dialect)
+    return _contains_sql(norm, dialect) if dialect else _Contains(norm)
 
 
 def visible_match_ids(query: str | None, mode: str, scope: Scope, dialect: str):

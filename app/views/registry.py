@@ -68,7 +68,8 @@ def _quick_search():
     """The list page's search box (?q=…&cara=awal|memuat), index-backed."""
     from app.services.search import name_clause
 
-    return name_clause(request.args.get("q"), request.args.get("cara", "memuat"))
+    return name_clause(request.args.get("q"), request.args.get("cara", "memuat"),
+                       dialect=db.session.get_bind().dialect.name)
 
 
 def _archived_person_scope():
