@@ -19,7 +19,7 @@ import json
 import zlib
 from functools import lru_cache
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, select
 
 from app.models import MatchFeature, Person
 from app.services.key_lookup import id_in
@@ -117,8 +117,7 @@ def refresh(conn, person_ids) -> None:
         live = conn.execute(select(Person.id).where(Person.id.in_(chunk), Person.merged_into_id.is_(None))).scalars()
         feats = _computed(conn, list(live), raw=True)
         if feats:
-            conn.execute(insert(mf), [{"person_id": pid, "engine": current, "data": encode(f)}
-                                      for pid, f in feats.items()])
+            _write(conn, [(pid, current, encode(f)) for pid, f in feats.items()], conn.dialect.name == "postgresql")
 
 
 def rebuild_all(session, batch: int = 20000, progress=None) -> int:

@@ -11,7 +11,7 @@ Core (bulk) updates that bypass the ORM must call `refresh_keys` themselves
 """
 from __future__ import annotations
 
-from sqlalchemy import delete, event, insert, select
+from sqlalchemy import delete, event, select
 from sqlalchemy.orm import Session
 
 from app.models import Encounter, MatchFeature, MatchKey, Person, PersonAlias
@@ -57,9 +57,9 @@ def refresh_keys(conn, person_ids) -> None:
         chunk = ids[lo:lo + 500]
         conn.execute(delete(MatchKey.__table__).where(MatchKey.__table__.c.person_id.in_(chunk)))
         recs = key_record(conn, chunk)
-        rows = [{"person_id": pid, "key": k} for pid, rec in recs.items() for k in keys_for(rec)]
+        rows = [(pid, k) for pid, rec in recs.items() for k in keys_for(rec)]
         if rows:
-            conn.execute(insert(MatchKey.__table__), rows)
+            _write_keys(conn, rows, conn.dialect.name == "postgresql")
     feature_store.refresh(conn, ids)
 
 
