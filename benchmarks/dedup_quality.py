@@ -206,7 +206,7 @@ def evaluate(model: MatchModel, label: str, recs, feats, pid, ia, ib, common, sa
     print(f"| {label} real-time top candidate | {rp:.3f} | {rr:.3f} | {rf:.3f} | {note} |", flush=True)
 
 
-def hard_case_shares(feats, pid, model: MatchModel) -> tuple[float, float, float]:
+def hard_case_shares(feats, pid, model: MatchModel) -> tuple[float, float, float, float]:
     """Shares of true pairs that are hard by construction (reported, never tuned away).
 
     - nothing shared: no similar name (level agak_mirip or worse, e.g. a street
@@ -214,6 +214,8 @@ def hard_case_shares(feats, pid, model: MatchModel) -> tuple[float, float, float
       NIK, No. KK, birth date or mother's name;
     - common name only: a similar name that is common (rarity adjustment <= -1 bit)
       and no equal NIK, No. KK, birth date or mother's name;
+    - common single name only: of those, both names are a single part ("Budi" / "BUDI"),
+      the issue's own measure of ambiguity (about 12 % in its reference set);
     - nickname-only records: the pair involves a record named only by a street nickname.
     """
     from app.services.matching import _tf_adjustment, compare_levels
@@ -224,7 +226,7 @@ def hard_case_shares(feats, pid, model: MatchModel) -> tuple[float, float, float
     groups: dict[int, list[int]] = {}
     for i, p in enumerate(pid.tolist()):
         groups.setdefault(p, []).append(i)
-    total = nothing = common = nick = 0
+    total = nothing = common = single = nick = 0
     for ix in groups.values():
         for x in range(len(ix)):
             for y in range(x + 1, len(ix)):
@@ -240,7 +242,8 @@ def hard_case_shares(feats, pid, model: MatchModel) -> tuple[float, float, float
                     nothing += 1
                 elif _tf_adjustment(fa, fb, d, lv[0], model) <= -1.0:
                     common += 1
-    return nothing / total, common / total, nick / total
+                    single += len(fa.names[d.name_pair[0]]) == 1 and len(fb.names[d.name_pair[1]]) == 1
+    return nothing / total, common / total, single / total, nick / total
 
 
 def consistency_check(recs, feats, ia, ib, model, n: int = 2000) -> int:
@@ -277,9 +280,9 @@ def main() -> None:
           f"{len(common)} common keys compounded, {time.perf_counter() - t0:.1f}s")
     model = MatchModel.default().with_token_frequencies(*token_frequencies(recs))
     print(f"score consistency (batch vs score_pair): {consistency_check(recs, feats, ia, ib, model)} mismatches")
-    nothing, common_only, nick = hard_case_shares(feats, pid, model)
-    print(f"hard true pairs: nothing shared {nothing:.1%}, common name only {common_only:.1%}; "
-          f"pairs involving a nickname-only record {nick:.1%}")
+    nothing, common_only, single, nick = hard_case_shares(feats, pid, model)
+    print(f"hard true pairs: nothing shared {nothing:.1%}, common name only {common_only:.1%} "
+          f"(common single name only {single:.1%}); pairs involving a nickname-only record {nick:.1%}")
     print("\n| run | precision | recall | F1 | note |\n|---|---|---|---|---|")
     evaluate(model, "default model", recs, feats, pid, ia, ib, common, args.realtime_sample)
     if args.em:
