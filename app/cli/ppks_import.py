@@ -5,6 +5,7 @@ import csv
 from pathlib import Path
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 
 from app.extensions import db
@@ -21,13 +22,20 @@ def import_cmd(file, commit):
     from app.services.scope import Scope
 
     set_actor(db.session, None, "cli:import")
+    content = Path(file).read_bytes()
     try:
-        rows = importer.read_rows(file, Path(file).read_bytes())
+        rows = importer.read_rows(file, content)
     except importer.ImportFileError as exc:
         raise click.ClickException(str(exc))
     scope = Scope.everything()
-    with click.progressbar(length=len(rows), label="Memeriksa baris") as bar:
-        plans = importer.plan_import(db.session, rows, scope, progress=bar.update)
+    folder, secret = importer.plan_store(current_app.instance_path, current_app.config["SECRET_KEY"])
+    stamp = importer.plan_stamp(db.session, content, scope)
+    plans = importer.kept_plan(folder, stamp, secret, drop=True) if commit else None
+    if plans is None:
+        with click.progressbar(length=len(rows), label="Memeriksa baris") as bar:
+            plans = importer.plan_import(db.session, rows, scope, progress=bar.update)
+    else:
+        click.echo("Hasil uji coba berkas yang sama dipakai (data belum berubah sejak uji coba).")
     for p in plans:
         if p.action == "galat":
             for col, msg in p.errors:
@@ -42,6 +50,7 @@ def import_cmd(file, commit):
         raise click.ClickException(f"{counts['galat']} baris bergalat; tidak ada yang disimpan.")
     if not commit:
         db.session.rollback()
+        importer.keep_plan(folder, stamp, plans, secret)
         click.echo("Uji coba selesai; tidak ada yang disimpan. Jalankan lagi dengan --commit untuk menyimpan.")
         return
     try:

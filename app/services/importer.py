@@ -530,6 +530,81 @@ def _queue_pairs(session, plans, created: dict[int, int]) -> None:
         session.connection().execute(insert(CandidatePair.__table__), list(queued.values()))
 
 
+# ----------------------------------------------------------------- a dry run's plan kept for its commit
+
+PLAN_KEEP_HOURS = 24
+
+
+def plan_stamp(session, content: bytes, scope) -> str:
+    """What a plan depends on: the file, the scope, the day, the matching model and the
+    registry's last write (audit entry, person, encounter, alias).  A kept plan is used only
+    while all of them are unchanged; any registry write in between means planning again."""
+    import hashlib
+
+    from sqlalchemy import func, select
+
+    from app.models import Encounter, Person, PersonAlias
+    from app.models.audit import AuditLog
+    from app.services import dedup
+
+    last = session.execute(select(*[select(func.max(t.id)).scalar_subquery()
+                                    for t in (AuditLog, Person, Encounter, PersonAlias)])).one()
+    m = dedup.model()
+    state = (tuple(last), repr(scope), dt.date.today().isoformat(), m.prior, sorted(m.m.items()),
+             sorted(m.u.items()), m.review_threshold, m.likely_threshold, m.decisive_weight, m.trained_on)
+    return hashlib.sha256(content + repr(state).encode()).hexdigest()
+
+
+def plan_store(instance_path: str, secret_key) -> tuple[str, bytes]:
+    """Where dry-run plans wait for their commit (under the instance folder) and their signing key."""
+    import os
+
+    return os.path.join(instance_path, "import_plans"), str(secret_key).encode()
+
+
+def keep_plan(folder, stamp: str, plans, secret: bytes) -> None:
+    """Keep a dry run's plan (signed with `secret`) so the commit of the same file need not
+    plan again; plans older than PLAN_KEEP_HOURS are removed (they hold personal data)."""
+    import hashlib
+    import hmac
+    import pickle
+    import time
+    from pathlib import Path
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.glob("*.plan"):
+        if old.stat().st_mtime < time.time() - PLAN_KEEP_HOURS * 3600:
+            old.unlink(missing_ok=True)
+    data = pickle.dumps(plans, protocol=pickle.HIGHEST_PROTOCOL)
+    path = folder / f"{stamp}.plan"
+    path.write_bytes(hmac.new(secret, data, hashlib.sha256).digest() + data)
+    path.chmod(0o600)
+
+
+def kept_plan(folder, stamp: str, secret: bytes, drop: bool = False):
+    """The plan kept for this stamp (signature checked), else None; `drop` removes it."""
+    import hashlib
+    import hmac
+    import pickle
+    from pathlib import Path
+
+    path = Path(folder) / f"{stamp}.plan"
+    try:
+        blob = path.read_bytes()
+    except OSError:
+        return None
+    if drop:
+        path.unlink(missing_ok=True)
+    sig, data = blob[:32], blob[32:]
+    if not hmac.compare_digest(sig, hmac.new(secret, data, hashlib.sha256).digest()):
+        return None
+    try:
+        return pickle.loads(data)  # noqa: S301 - signed by this server above
+    except Exception:  # noqa: BLE001 - written by another version of the code: plan again
+        return None
+
+
 def template_csv() -> bytes:
     """The import template: the header row and one example row."""
     buf = io.StringIO()

@@ -273,6 +273,8 @@ class ImportView(BaseView):
     @expose("/", methods=["GET", "POST"])
     @has_access
     def index(self):
+        from flask import current_app
+
         from app.services import importer
 
         plans, counts, error, committed = None, None, None, False
@@ -281,16 +283,24 @@ class ImportView(BaseView):
             try:
                 if upload is None or not upload.filename:
                     raise importer.ImportFileError(_("Pilih berkas .xlsx atau .csv."))
-                rows = importer.read_rows(upload.filename, upload.read(importer.MAX_BYTES + 1))
-                plans = importer.plan_import(db.session, rows, current_scope())
+                content = upload.read(importer.MAX_BYTES + 1)
+                rows = importer.read_rows(upload.filename, content)
+                commit = request.form.get("commit") == "1"
+                folder, secret = importer.plan_store(current_app.instance_path, current_app.config["SECRET_KEY"])
+                stamp = importer.plan_stamp(db.session, content, current_scope())
+                plans = importer.kept_plan(folder, stamp, secret, drop=True) if commit else None
+                if plans is None:
+                    plans = importer.plan_import(db.session, rows, current_scope())
                 counts = importer.summary(plans)
-                if request.form.get("commit") == "1" and not counts["galat"]:
+                if commit and not counts["galat"]:
                     importer.commit_import(db.session, plans, current_scope())
                     db.session.commit()
                     committed = True
                     flash(_("Impor disimpan."), "success")
                 else:
                     db.session.rollback()
+                    if not counts["galat"]:
+                        importer.keep_plan(folder, stamp, plans, secret)
             except (importer.ImportFileError, importer.ImportCommitError, intake.IntakeError) as exc:
                 db.session.rollback()
                 error = str(exc)

@@ -164,3 +164,46 @@ def test_batch_commit_is_all_or_nothing_and_reimport_creates_nothing(session_ctx
         s.commit()
         assert s.scalar(select(func.count()).select_from(Person)) == persons
         assert s.scalar(select(func.count()).select_from(Encounter)) == before + len(rows)
+
+
+def test_commit_reuses_the_dry_run_plan_only_while_nothing_changed(app, tmp_path, make_person, monkeypatch):
+    calls = []
+    plan = importer.plan_import
+    monkeypatch.setattr(importer, "plan_import", lambda *a, **k: calls.append(1) or plan(*a, **k))
+    tag = letters()
+    runner = app.test_cli_runner()
+    for k, write_between in enumerate((False, True)):
+        f = tmp_path / f"lapangan{k}.csv"
+        f.write_text("ref,nama,kelurahan\n" + f"{tag}-{k},Wagiman {tag},32.75.01.1001\n")
+        assert runner.invoke(args=["ppks", "import", str(f)]).exit_code == 0
+        if write_between:
+            make_person()  # any registry write makes the kept plan stale
+        r = runner.invoke(args=["ppks", "import", str(f), "--commit"])
+        assert r.exit_code == 0, r.output
+        assert ("uji coba berkas yang sama dipakai" in r.output) is not write_between
+    assert len(calls) == 3
+
+
+def test_kept_plan_is_signed_and_expires(tmp_path, session_ctx):
+    rows = _file(letters(), nik(), nik(female=True), ALL)
+    with session_ctx() as s:
+        plans = importer.plan_import(s, rows, ALL)
+        stamp = importer.plan_stamp(s, b"file", ALL)
+        assert stamp != importer.plan_stamp(s, b"other file", ALL)
+        assert stamp != importer.plan_stamp(s, b"file", KEC)
+        s.rollback()
+    importer.keep_plan(tmp_path, stamp, plans, b"key")
+    assert importer.kept_plan(tmp_path, stamp, b"other key") is None
+    kept = importer.kept_plan(tmp_path, stamp, b"key")
+    assert [(p.row, p.action, p.person) for p in kept] == [(p.row, p.action, p.person) for p in plans]
+    path = tmp_path / f"{stamp}.plan"
+    blob = bytearray(path.read_bytes())
+    blob[-1] ^= 1
+    path.write_bytes(bytes(blob))
+    assert importer.kept_plan(tmp_path, stamp, b"key") is None
+    import os
+
+    os.utime(path, (0, 0))
+    importer.keep_plan(tmp_path, "other", plans, b"key")  # removes plans older than a day
+    assert not path.exists() and importer.kept_plan(tmp_path, "other", b"key", drop=True) is not None
+    assert not (tmp_path / "other.plan").exists()
