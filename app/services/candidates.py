@@ -219,7 +219,8 @@ def candidate_pairs(
         for f in feats:
             counts.update(raw_blocking_keys(f))
         common = frozenset(k for k, c in counts.items() if c > max_block)
-    return (codes >> 32).astype(np.int64), (codes & 0xFFFFFFFF).astype(np.int64), common
+    kind = np.int32 if len(feats) < 2 ** 31 else np.int64  # a 1M scan holds ~90 M pairs: half the memory
+    return (codes >> 32).astype(kind), (codes & 0xFFFFFFFF).astype(kind), common
 
 
 # ----------------------------------------------------------------- exact pre-filter

@@ -512,6 +512,31 @@ def iter_records(session, batch: int = 20000, dates: bool = True):
         last = hi
 
 
+def scan_features(session, batch: int = 50_000):
+    """(person id, Features) of every live person in id order, from the feature store where current.
+
+    Rows written by other feature code, or missing, are built from the registry
+    (`iter_records`' loaders), so a stale store is slower, never different.
+    """
+    from app.models import MatchFeature
+
+    mf = MatchFeature.__table__
+    current = feature_store.engine()
+    raw = getattr(features, "__wrapped__", features)
+    last = 0
+    while True:
+        rows = session.execute(select(Person.id, mf.c.engine, mf.c.data).outerjoin(mf, mf.c.person_id == Person.id)
+                               .where(Person.id > last, _live(Person)).order_by(Person.id).limit(batch)).all()
+        if not rows:
+            return
+        missing = [pid for pid, eng, _ in rows if eng != current]
+        built = ({pid: raw(rec) for pid, rec in load_records(session, missing, dates=False, chunk_size=5000).items()}
+                 if missing else {})
+        for pid, eng, data in rows:
+            yield pid, (feature_store.decode(data) if eng == current else built[pid])
+        last = rows[-1][0]
+
+
 def scan_params(n: int) -> dict:
     """Blocking caps for a registry of ``n`` persons.
 
@@ -541,17 +566,15 @@ def scan_all(session, progress=None, workers: int | None = None, log=None, param
     import numpy as np
 
     from app.services.candidates import candidate_pairs, score_candidates
-    from app.services.matching import features as cached_features
 
-    raw_features = getattr(cached_features, "__wrapped__", cached_features)
     t0 = time.perf_counter()
     say = log or (lambda msg: None)
     run = DedupScan(started_at=now_local(), since=None, persons=0, pairs_new=0)
     session.add(run)
     feats, id_list = [], []
-    for rec in iter_records(session, dates=False):
-        feats.append(raw_features(rec))
-        id_list.append(rec.id)
+    for pid, f in scan_features(session):
+        feats.append(f)
+        id_list.append(pid)
         if progress and len(feats) % 5000 == 0:
             progress(5000)
     if progress and len(feats) % 5000:
