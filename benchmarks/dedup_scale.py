@@ -169,12 +169,22 @@ def full_scan(s) -> None:
     """`scan_all` with stage timings; rolled back."""
     from app.services import dedup
 
-    t0, c0 = time.perf_counter(), time.process_time()
+    import os
+    import resource
+
+    def workers_cpu() -> float:
+        r = resource.getrusage(resource.RUSAGE_CHILDREN)  # forked blocking/scoring workers, once joined
+        return r.ru_utime + r.ru_stime
+
+    t0, c0, w0 = time.perf_counter(), time.process_time(), workers_cpu()
     run = dedup.scan_all(s, log=lambda m: print(f"  [{time.perf_counter() - t0:.1f} s wall, "
-                                                f"{time.process_time() - c0:.1f} s CPU] {m}", flush=True))
+                                                f"{time.process_time() - c0:.1f} s CPU, workers "
+                                                f"{workers_cpu() - w0:.1f} s CPU, load {os.getloadavg()[0]:.1f}] {m}",
+                                                flush=True))
     s.rollback()
     print(f"full scan of {run.persons} persons: {time.perf_counter() - t0:.1f} s wall, "
-          f"{time.process_time() - c0:.1f} s CPU (parent), {run.pairs_new} pairs", flush=True)
+          f"{time.process_time() - c0:.1f} s CPU (parent) + {workers_cpu() - w0:.1f} s CPU (workers), "
+          f"{run.pairs_new} pairs, load {os.getloadavg()}", flush=True)
 
 
 def import_file(s, n: int) -> None:

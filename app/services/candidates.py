@@ -130,11 +130,14 @@ def _key_rows_inner(feats, max_block: int, workers: int | None, chunk: int):
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
     rec, key, comp = (np.concatenate([p[k] for p in parts]) for k in range(3))
     del parts
+    rec = rec.astype(np.int32)
     uniq, counts = np.unique(key, return_counts=True)
     common = uniq[counts > max_block]
     if len(common) == 0:
         return rec, key
+    del uniq, counts
     expand = np.isin(key, common) & comp  # common keys are split by gender and birth decade
+    del comp
     c_rec, c_key = _compound(rec[expand], key[expand], _variants(feats))
     return np.concatenate([rec[~expand], c_rec]), np.concatenate([key[~expand], c_key])
 
@@ -155,7 +158,8 @@ def block_pairs(rec: np.ndarray, key: np.ndarray, order_key: np.ndarray, giant_b
     give each member's ``window`` next neighbours in birth-year order.
     """
     order = np.lexsort((rec, order_key[rec], key))
-    rec, key = rec[order], key[order]
+    rec, key = rec[order].astype(np.int32), key[order]  # int32 rows: a 1M scan has ~60 M of them
+    del order
     n = len(rec)
     if n < 2:
         return np.zeros(0, np.int64)
@@ -165,11 +169,11 @@ def block_pairs(rec: np.ndarray, key: np.ndarray, order_key: np.ndarray, giant_b
     starts, sizes = starts[multi], sizes[multi]
     if not len(starts):
         return np.zeros(0, np.int64)
-    idx = _ranges_concat(starts, sizes)
-    size_row = np.repeat(sizes, sizes)
-    pos = idx - np.repeat(starts, sizes)
-    room = size_row - 1 - pos  # members after this row in its block
-    room = np.where(size_row > giant_block, np.minimum(room, window), room)
+    idx = _ranges_concat(starts, sizes).astype(np.int32)
+    size_row = np.repeat(sizes.astype(np.int32), sizes)
+    room = size_row - 1 - (idx - np.repeat(starts.astype(np.int32), sizes))  # members after this row in its block
+    room = np.where(size_row > giant_block, np.minimum(room, window), room).astype(np.int32)
+    del size_row
     chunks: list[np.ndarray] = []
     pending = 0
     off = 1
@@ -179,7 +183,7 @@ def block_pairs(rec: np.ndarray, key: np.ndarray, order_key: np.ndarray, giant_b
         if not len(idx):
             break
         a, b = rec[idx], rec[idx + off]
-        chunks.append((np.minimum(a, b) << 32) | np.maximum(a, b))
+        chunks.append((np.minimum(a, b).astype(np.int64) << 32) | np.maximum(a, b))
         pending += len(a)
         if pending > 30_000_000:  # keep memory bounded: de-duplicate as we go
             chunks = [_unique(np.concatenate(chunks))]
