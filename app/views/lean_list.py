@@ -186,15 +186,14 @@ class LeanListMixin:
         """FAB's search widget (filter form), cached per view, language and active filters."""
         active = json.dumps(self._filters.get_filters_values_tojson(), default=str)
         key = (type(self).__name__, str(get_locale()), active)
-        if request.method != "GET" or key not in _SEARCH_CACHE:
-            widgets = self._get_search_widget(form=self.search_form.refresh())
-            html = Markup(widgets["search"]())
-            if request.method != "GET":
-                return html
-            _SEARCH_CACHE[key] = html
-            while len(_SEARCH_CACHE) > _SEARCH_CACHE_MAX:
-                _SEARCH_CACHE.popitem(last=False)
-        return _SEARCH_CACHE[key]
+        html = _SEARCH_CACHE.get(key) if request.method == "GET" else None
+        if html is None:
+            html = Markup(self._get_search_widget(form=self.search_form.refresh())["search"]())
+            if request.method == "GET":  # a POST fills the form from its body: not cached
+                _SEARCH_CACHE[key] = html
+                while len(_SEARCH_CACHE) > _SEARCH_CACHE_MAX:
+                    _SEARCH_CACHE.popitem(last=False)
+        return html
 
 
 class EnumTexts:
