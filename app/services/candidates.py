@@ -175,7 +175,7 @@ def block_pairs(rec: np.ndarray, key: np.ndarray, order_key: np.ndarray, giant_b
     room = np.where(size_row > giant_block, np.minimum(room, window), room).astype(np.int32)
     del size_row
     chunks: list[np.ndarray] = []
-    pending = 0
+    pending = done = 0
     off = 1
     while len(idx):
         live = room >= off
@@ -185,9 +185,9 @@ def block_pairs(rec: np.ndarray, key: np.ndarray, order_key: np.ndarray, giant_b
         a, b = rec[idx], rec[idx + off]
         chunks.append((np.minimum(a, b).astype(np.int64) << 32) | np.maximum(a, b))
         pending += len(a)
-        if pending > 30_000_000:  # keep memory bounded: de-duplicate as we go
+        if pending > max(30_000_000, 2 * done):  # bounded memory; each pass at least doubles what it sorts
             chunks = [_unique(np.concatenate(chunks))]
-            pending = len(chunks[0])
+            pending = done = len(chunks[0])
         off += 1
     codes = _unique(np.concatenate(chunks)) if chunks else np.zeros(0, np.int64)
     return codes[(codes >> 32) != (codes & 0xFFFFFFFF)]
