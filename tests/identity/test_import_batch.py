@@ -207,3 +207,19 @@ def test_kept_plan_is_signed_and_expires(tmp_path, session_ctx):
     importer.keep_plan(tmp_path, "other", plans, b"key")  # removes plans older than a day
     assert not path.exists() and importer.kept_plan(tmp_path, "other", b"key", drop=True) is not None
     assert not (tmp_path / "other.plan").exists()
+
+
+def test_decisive_rule_of_the_plan_is_the_scorers():
+    """The dry run ranks by batch scores and takes `decisive` from the NIK rule: it must agree."""
+    from app.services import dedup
+    from app.services.matching import PersonRecord, features, score_features
+
+    n1, n2 = nik(), nik()
+    niks = [n1, n1, n2, n1[:-1] + ("1" if n1[-1] != "1" else "2"), "1234", None]
+    recs = [features(PersonRecord(id=i, nama="Budi Santoso", nik=v, jenis_kelamin="L", tahun_lahir=1970))
+            for i, v in enumerate(niks)]
+    m = dedup.model()
+    got = [(i, j, importer._decisive(a, b)) for i, a in enumerate(recs) for j, b in enumerate(recs) if i != j]
+    assert got == [(i, j, score_features(a, b, m, explain=False).decisive)
+                   for i, a in enumerate(recs) for j, b in enumerate(recs) if i != j]
+    assert any(d for *_, d in got) and not all(d for *_, d in got)
