@@ -397,6 +397,8 @@ def register_many(session, rows: list[BatchRow], *, scope: Scope) -> list[int]:
                     if errors:
                         raise IntakeError(errors)
                     kind, key = ("old", row.person_id) if row.person_id else done[row.same_as][:2]
+                    if kind == "old" and key not in existing:
+                        raise IntakeError({"person_id": f"Data PPKS #{key} tidak ditemukan."})
                     _place_met(session, existing[key] if kind == "old" else new[key]["person"], scope,
                                cleaned["kelurahan_kode"])
             except IntakeError as exc:
