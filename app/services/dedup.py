@@ -18,7 +18,7 @@ from app.models import CandidatePair, DedupScan, Encounter, Person, PersonAlias,
 from app.models.base import now_local
 from app.services import feature_store
 from app.services.identity_keys import keys_for
-from app.services.key_lookup import block_heads, key_counts, key_members
+from app.services.key_lookup import block_heads, candidate_subquery, key_counts, key_members
 from app.services.matching import Features, MatchModel, PersonRecord, features, score_features
 from app.services.scope import Scope, person_clause
 
@@ -172,13 +172,26 @@ def place_names(session, records) -> dict[str, str]:
     return dict(session.execute(select(Wilayah.kode, Wilayah.nama).where(Wilayah.kode.in_(codes))).all())
 
 
+PLACE_NAMES_TTL = 60.0  # seconds a process keeps the kelurahan names (master data, rarely edited)
+_place_cache: dict = {}
+
+
 def feature_place_names(session, feats) -> dict[str, str]:
-    """Kelurahan names of `Features` (their codes are undotted; looked up dotted and as stored)."""
-    codes = {k for f in feats for k in f.kelurahan}
-    if not codes:
+    """Kelurahan names (code -> name) for the reasons of `Features`.
+
+    All kelurahan of the database, read at most once a minute per process
+    (the real-time check would otherwise spend a round trip on them).
+    """
+    import time
+
+    if not any(f.kelurahan for f in feats):
         return {}
-    keys = codes | {f"{c[:2]}.{c[2:4]}.{c[4:6]}.{c[6:]}" for c in codes}
-    return dict(session.execute(select(Wilayah.kode, Wilayah.nama).where(Wilayah.kode.in_(keys))).all())
+    bind = session.get_bind()
+    at, names = _place_cache.get(id(bind), (None, None))
+    if at is None or time.monotonic() - at > PLACE_NAMES_TTL:
+        names = dict(session.execute(select(Wilayah.kode, Wilayah.nama).where(Wilayah.level == "kelurahan")).all())
+        _place_cache[id(bind)] = (time.monotonic(), names)
+    return names
 
 
 # ----------------------------------------------------------------- real-time check
@@ -201,6 +214,34 @@ class Candidate:
         d = dict(self.__dict__)
         d["last_encounter"] = self.last_encounter.isoformat() if self.last_encounter else None
         return d
+
+
+def chosen_keys(keys, counts: dict[str, int], limit: int) -> list[str]:
+    """The record's blocks to read: smallest first while their sizes add up to at most `limit`
+    (the first always, so at most that first one is a giant block)."""
+    chosen, total = [], 0
+    for key in sorted((k for k in keys if k in counts), key=lambda k: (counts[k], k)):
+        if chosen and total + counts[key] > limit:
+            break
+        chosen.append(key)
+        total += counts[key]
+    return chosen
+
+
+def candidate_features(session, fa: Features, where=None, limit: int = MAX_CANDIDATES) -> dict[int, Features]:
+    """Stored features of `candidate_ids(fa)` that match `where`: two statements.
+
+    The block counts, then the chosen blocks' members (capped as in
+    `candidate_ids_many`) joined to their persons and stored features.
+    """
+    keys = keys_for(fa)
+    counts = key_counts(session, keys, limit + 1)
+    chosen = chosen_keys(keys, counts, limit)
+    if not chosen:
+        return {}
+    giant = chosen[0] if counts[chosen[0]] > limit else None
+    small = [k for k in chosen if k != giant]
+    return feature_store.load(session, (), where=where, among=candidate_subquery(session, small, giant, limit))
 
 
 def candidate_ids(session, rec: PersonRecord | Features, limit: int = MAX_CANDIDATES) -> set[int]:
@@ -227,13 +268,7 @@ def candidate_ids_many(session, recs: dict, limit: int = MAX_CANDIDATES) -> dict
         counts.update(key_counts(session, all_keys[lo:lo + 5000], limit + 1))
     chosen_of, small, big = {}, set(), set()
     for rid, keys in keys_of.items():
-        chosen, total = [], 0
-        for key in sorted((k for k in keys if k in counts), key=lambda k: (counts[k], k)):
-            if chosen and total + counts[key] > limit:
-                break
-            chosen.append(key)
-            total += counts[key]
-        chosen_of[rid] = chosen
+        chosen_of[rid] = chosen = chosen_keys(keys, counts, limit)
         for key in chosen:
             (big if counts[key] > limit else small).add(key)
     members: dict[str, list[int]] = defaultdict(list)
@@ -259,17 +294,21 @@ def find_candidates(session, person_data: dict | PersonRecord, scope: Scope, lim
     """
     rec = person_data if isinstance(person_data, PersonRecord) else record_from_data(person_data)
     fa = features(rec)
-    ids = candidate_ids(session, fa) - {int(i) for i in exclude_ids}
-    if not ids:
+    found = candidate_features(session, fa, where=person_clause(scope))
+    for pid in exclude_ids:
+        found.pop(int(pid), None)
+    if not found:
         return []
-    found = feature_store.load(session, ids, where=person_clause(scope))
+    import numpy as np
+
+    from app.services.matching import score_batch
+
     m = model()
     threshold = m.review_threshold if min_score is None else min_score
-    scored = []
-    for pid, fb in found.items():  # a few hundred pairs: the plain routine beats batch set-up
-        res = score_features(fa, fb, m, explain=False)
-        if res.score >= threshold:
-            scored.append((pid, res))
+    order = list(found)
+    scores = score_batch([fa, *found.values()], np.zeros(len(order), np.int64), np.arange(1, len(order) + 1), m)
+    scored = [(order[k], score_features(fa, found[order[k]], m, explain=False))
+              for k in np.flatnonzero(scores >= threshold).tolist()]
     scored.sort(key=lambda t: (not t[1].decisive, -t[1].score, t[0]))
     top = [pid for pid, _ in scored[:limit]]
     names = feature_place_names(session, [fa, *(found[pid] for pid in top)])
@@ -282,33 +321,44 @@ def _candidates(session, results, m) -> list[Candidate]:
     return candidates_many(session, {0: results}, m).get(0, [])
 
 
+def persons_aliases_last(session, ids, persons: dict, aliases: dict, last: dict) -> None:
+    """Name and photo, aliases (in order) and last live encounter (time, place, kelurahan name)
+    of these persons, in one statement (a UNION ALL of the three row kinds)."""
+    from sqlalchemy import DateTime, String, cast, null, union_all
+
+    none_at, none_text = cast(null(), DateTime), cast(null(), String)
+    rows = session.execute(union_all(
+        select(literal("p"), Person.id, Person.nama, Person.photo, none_at, literal(0)).where(Person.id.in_(ids)),
+        select(literal("a"), PersonAlias.person_id, PersonAlias.alias, none_text, none_at, PersonAlias.id)
+        .where(PersonAlias.person_id.in_(ids)),
+        select(literal("e"), Encounter.person_id, Encounter.lokasi, Wilayah.nama, Encounter.waktu, Encounter.id)
+        .outerjoin(Wilayah, Wilayah.kode == Encounter.kelurahan_kode)
+        .where(Encounter.person_id.in_(ids), Encounter.is_archived.is_(False)))).all()
+    for kind, pid, text_a, text_b, waktu, row_id in sorted(rows, key=lambda r: (r[0], r[1], r[5])):
+        if kind == "p":
+            persons[pid] = (text_a, text_b)
+        elif kind == "a":
+            aliases.setdefault(pid, []).append(text_a)
+        elif pid not in last or (waktu, row_id) > last[pid][3:]:
+            last[pid] = (waktu, text_a, text_b, waktu, row_id)
+
+
 def candidates_many(session, results_of: dict, m) -> dict:
     """`Candidate`s for many checks at once: {key: [(person_id, MatchResult)]} -> {key: [Candidate]}."""
     ids = sorted({pid for results in results_of.values() for pid, _ in results})
     persons, aliases, last = {}, {}, {}
     for lo in range(0, len(ids), 900):
-        chunk = ids[lo:lo + 900]
-        persons.update({p.id: p for p in session.execute(select(Person.id, Person.nama, Person.photo)
-                                                         .where(Person.id.in_(chunk))).all()})
-        for pid, alias in session.execute(select(PersonAlias.person_id, PersonAlias.alias)
-                                          .where(PersonAlias.person_id.in_(chunk)).order_by(PersonAlias.id)):
-            aliases.setdefault(pid, []).append(alias)
-        for pid, waktu, lokasi, kel in session.execute(
-                select(Encounter.person_id, Encounter.waktu, Encounter.lokasi, Wilayah.nama)
-                .outerjoin(Wilayah, Wilayah.kode == Encounter.kelurahan_kode)
-                .where(Encounter.person_id.in_(chunk), Encounter.is_archived.is_(False))
-                .order_by(Encounter.person_id, Encounter.waktu.desc(), Encounter.id.desc())):
-            last.setdefault(pid, (waktu, lokasi, kel))
+        persons_aliases_last(session, ids[lo:lo + 900], persons, aliases, last)
     out = {}
     for key, results in results_of.items():
         out[key] = []
         for pid, res in results:
-            p, enc = persons[pid], last.get(pid)
+            (nama, photo), enc = persons[pid], last.get(pid)
             level = "pasti" if res.decisive else ("kuat" if res.score >= m.likely_threshold else "mungkin")
             out[key].append(Candidate(
-                person_id=pid, nama=p.nama or (f'"{aliases[pid][0]}"' if aliases.get(pid) else "(tanpa nama)"),
+                person_id=pid, nama=nama or (f'"{aliases[pid][0]}"' if aliases.get(pid) else "(tanpa nama)"),
                 score=round(res.score, 2), probability=round(res.probability, 4), decisive=res.decisive,
-                level=level, reasons=list(res.reasons), photo=p.photo, aliases=aliases.get(pid, []),
+                level=level, reasons=list(res.reasons), photo=photo, aliases=aliases.get(pid, []),
                 last_encounter=enc[0] if enc else None,
                 last_place=", ".join(x for x in (enc[1], enc[2]) if x) if enc else None))
     return out

@@ -70,10 +70,11 @@ def engine() -> str:
 
 # ----------------------------------------------------------------- reading
 
-def load(session, person_ids, where=None, chunk_size: int = 5000) -> dict[int, Features]:
+def load(session, person_ids, where=None, chunk_size: int = 5000, among=None) -> dict[int, Features]:
     """Features of these persons (those matching `where`, a clause on Person), by id.
 
-    One statement per `chunk_size` ids (person joined to its stored row);
+    One statement per `chunk_size` ids (person joined to its stored row), or
+    one for the persons of `among` (a subquery with a person_id column);
     persons without a current row are built from the registry.
     """
     ids = sorted({int(i) for i in person_ids})
@@ -81,9 +82,12 @@ def load(session, person_ids, where=None, chunk_size: int = 5000) -> dict[int, F
     current = engine()
     missing: list[int] = []
     mf = MatchFeature.__table__
-    for lo in range(0, len(ids), chunk_size):
-        q = (select(Person.id, mf.c.engine, mf.c.data).outerjoin(mf, mf.c.person_id == Person.id)
-             .where(id_in(session, Person.id, ids[lo:lo + chunk_size])))
+    for lo in range(0, len(ids), chunk_size) if among is None else (None,):
+        q = select(Person.id, mf.c.engine, mf.c.data).outerjoin(mf, mf.c.person_id == Person.id)
+        if among is None:
+            q = q.where(id_in(session, Person.id, ids[lo:lo + chunk_size]))
+        else:
+            q = q.join(among, among.c.person_id == Person.id)
         if where is not None:
             q = q.where(where)
         for pid, eng, data in session.execute(q):

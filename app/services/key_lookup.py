@@ -66,6 +66,19 @@ def block_heads(session, keys, limit: int) -> dict[str, list[int]]:
     return out
 
 
+def candidate_subquery(session, small, giant: str | None, limit: int):
+    """Subquery (column person_id) of the lowest `limit` distinct persons among all
+    members of the `small` blocks and the first `limit` of the `giant` block."""
+    from sqlalchemy import column
+
+    source, vals = _values(session, sorted(small))
+    sql = (f"SELECT DISTINCT u.person_id FROM (SELECT m.person_id FROM {source} JOIN match_key m ON m.key = t.v "
+           "UNION ALL SELECT h.person_id FROM (SELECT person_id FROM match_key WHERE key = :giant "
+           "ORDER BY person_id LIMIT :lim) AS h) AS u ORDER BY u.person_id LIMIT :lim")
+    return (text(sql).bindparams(vals=vals, giant=giant, lim=limit)
+            .columns(column("person_id", Integer)).subquery("cand"))
+
+
 def id_in(session, column, ids):
     """`column IN ids` as one bound array on PostgreSQL (no per-item bind parameters)."""
     ids = list(ids)

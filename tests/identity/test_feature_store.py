@@ -132,3 +132,38 @@ def test_rebuild_keys_cli_rebuilds_the_store(app, make_person, session_ctx):
     assert r.exit_code == 0, r.output
     with session_ctx() as s:
         assert _assert_current(s, pid) == want
+
+
+def test_candidate_features_reads_the_candidate_ids(make_person, session_ctx):
+    tag = letters()
+    for year in (1960, 1961, 1962, 1970):
+        make_person(nama=f"Sutarmi {tag}", tahun_lahir=year, jenis_kelamin="P")
+    make_person(nama=f"Sutarni {tag}", aliases=f"Mi {tag}", tahun_lahir=1961)
+    with session_ctx() as s:
+        fa = features(dedup.record_from_data({"nama": f"Sutarmi {tag}", "tahun_lahir": 1961}))
+        sizes = set()
+        for limit in (1, 2, 3, 4, 6, 400):  # small caps take the giant-block and truncation paths
+            ids = dedup.candidate_ids(s, fa, limit=limit)
+            got = dedup.candidate_features(s, fa, limit=limit)
+            assert set(got) == ids and all(got[pid] == _fresh(s, pid) for pid in ids)
+            sizes.add(len(ids))
+        assert len(sizes) >= 4  # the caps really changed what was read
+
+
+def test_candidate_details_from_one_statement(make_person, session_ctx):
+    tag = letters()
+    pid = make_person(nama=f"Wagiman {tag}", aliases="Giman, Mbah Wagi", tahun_lahir=1950, jenis_kelamin="L",
+                      encounter=False)
+    with session_ctx() as s:
+        p = s.get(Person, pid)
+        later = intake.add_encounter(s, p, {"kelurahan_kode": "32.75.01.1003", "lokasi": "Pasar Baru",
+                                            "waktu": dt.datetime(2025, 1, 2, 8, 0)}, scope=ALL)
+        latest = intake.add_encounter(s, p, {"kelurahan_kode": "32.75.01.1002", "lokasi": "Terminal",
+                                             "waktu": dt.datetime(2025, 1, 3, 8, 0)}, scope=ALL)
+        s.flush()
+        archive.archive(s, latest, "salah input")
+        s.commit()
+        found = {c.person_id: c for c in dedup.find_candidates(s, {"nama": f"Wagiman {tag}"}, ALL)}
+        c = found[pid]
+        assert c.nama == f"Wagiman {tag}" and c.aliases == ["Giman", "Mbah Wagi"]
+        assert c.last_encounter == s.get(Encounter, later.id).waktu and c.last_place.startswith("Pasar Baru, ")
