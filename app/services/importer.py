@@ -343,7 +343,7 @@ def _registry_candidates(session, recs: dict, scope, limit: int) -> dict:
     """Top `limit` registry candidates of every row (as the real-time check finds them), in one batch."""
     import numpy as np
 
-    from app.services import dedup
+    from app.services import dedup, feature_store
     from app.services.candidates import score_candidates
     from app.services.matching import features, score_features
     from app.services.scope import person_clause
@@ -352,10 +352,10 @@ def _registry_candidates(session, recs: dict, scope, limit: int) -> dict:
         return {}
     cands = dedup.candidate_ids_many(session, recs)
     wanted = set().union(*cands.values())
-    existing = dedup.load_records(session, wanted, where=person_clause(scope), dates=False, chunk_size=5000)
+    existing = feature_store.load(session, wanted, where=person_clause(scope))  # stored features
     rows = list(recs)
     ids = sorted(existing)
-    feats = [features(recs[r]) for r in rows] + [features(existing[i]) for i in ids]
+    feats = [features(recs[r]) for r in rows] + [existing[i] for i in ids]
     at = {pid: len(rows) + k for k, pid in enumerate(ids)}
     ia = np.array([k for k, r in enumerate(rows) for pid in cands[r] if pid in at], dtype=np.int64)
     ib = np.array([at[pid] for r in rows for pid in cands[r] if pid in at], dtype=np.int64)
@@ -365,8 +365,9 @@ def _registry_candidates(session, recs: dict, scope, limit: int) -> dict:
     for x, y, score in zip(si.tolist(), sj.tolist(), sc.tolist()):  # scores as score_features gives them
         per_row.setdefault(rows[x], []).append((not _decisive(feats[x], feats[y]), -score, ids[y - len(rows)]))
     tops = {row: [pid for *_, pid in sorted(scored)[:limit]] for row, scored in per_row.items()}
-    names = dedup.place_names(session, [*recs.values(), *(existing[p] for t in tops.values() for p in t)])
-    results = {row: [(pid, score_features(features(recs[row]), features(existing[pid]), model, names))
+    names = dedup.feature_place_names(session, [*(features(recs[r]) for r in tops),
+                                                *(existing[p] for t in tops.values() for p in t)])
+    results = {row: [(pid, score_features(features(recs[row]), existing[pid], model, names))
                      for pid in top] for row, top in tops.items()}
     return dedup.candidates_many(session, results, model)
 
