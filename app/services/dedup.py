@@ -510,11 +510,8 @@ def _scan_changed(session, chunk, m, seen: set) -> tuple[int, int]:
             pair = session.get(CandidatePair, existing[(a, b)][0])
             pair.score, pair.probability, pair.reasons = res.score, res.probability, reasons
         else:
-            inserts.append({"person_a_id": a, "person_b_id": b, "score": res.score, "probability": res.probability,
-                            "reasons": reasons, "status": "baru", "source": "scan", "created_at": now,
-                            "updated_at": now})
-    for k in range(0, len(inserts), 5000):
-        session.execute(CandidatePair.__table__.insert(), inserts[k:k + 5000])
+            inserts.append((a, b, res.score, res.probability, reasons))
+    _insert_scan_pairs(session, inserts, now)  # through the driver (COPY on PostgreSQL)
     return len(inserts), len(cands)
 
 
