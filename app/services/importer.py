@@ -287,10 +287,12 @@ def _pin_regions(session, plans) -> list:
 def plan_import(session, rows, scope, progress=None) -> list[RowPlan]:
     """Dry run: what each row would do. Never writes.
 
-    Batched: one lookup of the file's refs, one key-table lookup for all rows
-    (`dedup.candidate_ids_many`), candidates loaded and scored together
-    (`candidates.score_candidates`, exact pre-filter), and the in-file
-    duplicates found by blocking the file's own rows (`candidates.candidate_pairs`).
+    Batched: one lookup of the file's refs and of their NIKs, one key-table lookup
+    for all rows (`dedup.candidate_ids_many`), the candidates' stored features
+    (`feature_store.load`) scored together (`candidates.score_candidates`, exact
+    pre-filter) and ranked by those scores, and the in-file duplicates found by
+    blocking the file's own rows (`candidates.candidate_pairs`).  Only the shown
+    candidates are scored again, for their reasons.
     """
     from sqlalchemy import select
 
