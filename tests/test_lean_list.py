@@ -103,3 +103,14 @@ def test_person_page_labels_follow_the_language(login, make_person):
     assert "Dinsos patrol" in english and "Identity" in english and "Patroli Dinsos" not in english
     assert re.search(r'<th class="col-lg-2 col-md-2 col-sm-2">Alias</th><td><span style="white-space: pre-line">Ucok',
                      indonesian)
+
+
+def test_buttons_follow_the_users_permissions(login, make_person):
+    pid = make_person(encounter=False)
+    operator = login("operator").get(LIST).get_data(as_text=True)
+    reader = login("pimpinan").get(LIST).get_data(as_text=True)  # registry read-only
+    for page in (operator, reader):
+        assert f'href="/personview/show/{pid}"' in page
+    assert f'href="/personview/edit/{pid}"' in operator and 'href="/personview/add"' in operator
+    assert "/personview/edit/" not in reader and 'href="/personview/add"' not in reader
+    assert "/personview/delete/" not in operator  # staff archive, nobody deletes
