@@ -150,10 +150,13 @@ def main(argv=None) -> None:
     ap.add_argument("--statements", action="store_true",
                     help="also print the median time of each SQL statement of a request")
     args = ap.parse_args(argv)
+    load_before = os.getloadavg()[0]
     results = run(args.db, args.repeat, args.warmup, args.only, args.profile, args.statements)
     if args.profile:
         return
-    print(f"\n{args.db} ({args.repeat} requests each, after {args.warmup} warm-up)\n")
+    print(f"\n{args.db} ({args.repeat} requests each, after {args.warmup} warm-up; "
+          f"1-minute load average {load_before:.2f} before, {os.getloadavg()[0]:.2f} after, "
+          f"{time.strftime('%H:%M', time.gmtime())} UTC)\n")
     print("| case | median ms | p95 ms | app CPU ms | SQL ms | SQL/request | target ms | ok |")
     print("|---|---:|---:|---:|---:|---:|---:|---|")
     for r in results:
