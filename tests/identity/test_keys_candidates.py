@@ -79,3 +79,34 @@ def test_rebuild_keys_cli_restores_the_key_table(app, make_person, session_ctx):
         assert _keys(s, pid) == expected and "n:suyono" in expected
         found = dedup.find_candidates(s, {"nama": f"Sujono {tag}"}, Scope.everything())
         assert found and found[0].person_id == pid  # the rebuilt lookup index serves the real-time check
+
+
+def _reference_ids(s, rec, limit):
+    """candidate_ids spelled out: whole blocks read plainly, smallest (capped) first, lowest ids."""
+    from app.services.identity_keys import keys_for
+
+    blocks = {k: sorted(s.scalars(select(MatchKey.person_id).where(MatchKey.key == k))) for k in keys_for(rec)}
+    size = {k: min(len(v), limit + 1) for k, v in blocks.items() if v}
+    chosen, total = [], 0
+    for k in sorted(size, key=lambda k: (size[k], k)):
+        if chosen and total + size[k] > limit:
+            break
+        chosen.append(k)
+        total += size[k]
+    ids = set().union(*(blocks[k][:limit] for k in chosen))
+    return set(sorted(ids)[:limit])
+
+
+def test_candidate_ids_many_equals_plain_reading_of_the_blocks(make_person, session_ctx):
+    from app.services.matching import features
+
+    tag = letters()
+    for name, year in (("Sukarti", 1960), ("Sukarti", 1962), ("Sukarni", 1961), ("Karti", 1990), ("Sukarti Ningsih", 1975)):
+        make_person(nama=f"{name} {tag}", tahun_lahir=year, jenis_kelamin="P")
+    recs = {i: features(dedup.record_from_data({"nama": f"{name} {tag}", "tahun_lahir": 1961}))
+            for i, name in enumerate(("Sukarti", "Sukarni", "Karti Ningsih"))}
+    with session_ctx() as s:
+        for limit in (1, 2, 3, 400):  # small caps make giant blocks shared by several records
+            many = dedup.candidate_ids_many(s, recs, limit)
+            assert many == {i: _reference_ids(s, rec, limit) for i, rec in recs.items()}
+            assert all(len(ids) <= limit for ids in many.values()) and any(many.values())
