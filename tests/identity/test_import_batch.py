@@ -21,11 +21,12 @@ SUMMARY = ("summary_person", "summary_person_jenis", "summary_person_month", "su
            "summary_count", "summary_encounter", "summary_assessment", "summary_hotspot")
 
 
-def _file(tag, existing_nik, bare_nik, scope):
-    """Demo rows plus rows that attach to registry persons, repeat a NIK and name PPKS types."""
+def _file(tag, existing_nik, bare_nik, scope, demo=True):
+    """Demo rows (probable duplicates among them) plus rows that attach to registry persons,
+    repeat a NIK and name PPKS types."""
     kel = "32.75.01.1002"
     rows = [r for r in importer.demo_rows(persons=30, seed=5)[1:]
-            if scope.citywide or r[12].startswith("32.75.01.")]
+            if demo and (scope.citywide or r[12].startswith("32.75.01."))]
     for r in rows:
         r[0] = f"{tag}-{r[0]}"
     extra = [
@@ -143,7 +144,7 @@ def test_batch_writes_what_row_by_row_writes(app, session_ctx, make_person, scop
 
 def test_batch_commit_is_all_or_nothing_and_reimport_creates_nothing(session_ctx):
     tag = letters()
-    rows = _file(tag, nik(), nik(female=True), ALL)
+    rows = _file(tag, nik(), nik(female=True), ALL, demo=False)  # committed: no pairs left in the queue
     with session_ctx() as s:
         before = s.scalar(select(func.count()).select_from(Encounter))
         plans = importer.plan_import(s, rows, ALL)
@@ -174,7 +175,7 @@ def test_commit_reuses_the_dry_run_plan_only_while_nothing_changed(app, tmp_path
     runner = app.test_cli_runner()
     for k, write_between in enumerate((False, True)):
         f = tmp_path / f"lapangan{k}.csv"
-        f.write_text("ref,nama,kelurahan\n" + f"{tag}-{k},Wagiman {tag},32.75.01.1001\n")
+        f.write_text("ref,nama,kelurahan\n" + f"{tag}-{k},Wagiman {letters()},32.75.01.1001\n")
         assert runner.invoke(args=["ppks", "import", str(f)]).exit_code == 0
         if write_between:
             make_person()  # any registry write makes the kept plan stale
