@@ -48,15 +48,27 @@ def prepare(records: Sequence) -> list[Features]:
 _WORK: dict = {}
 
 
-def _pool_map(fn, tasks: list, workers: int | None):
-    """Map ``fn`` over ``tasks`` in forked workers that share ``_WORK`` (or inline)."""
+def _pool_map(fn, tasks: list, workers: int | None, on_result=None):
+    """Map ``fn`` over ``tasks`` in forked workers that share ``_WORK`` (or inline).
+
+    With ``on_result``, each result is handed to it in task order as it arrives
+    (nothing is kept) and an empty list is returned.
+    """
     workers = workers or min(2, os.cpu_count() or 1)
     if workers > 1 and len(tasks) > 1:
         import multiprocessing as mp
 
         with mp.get_context("fork").Pool(workers) as pool:
-            return pool.map(fn, tasks, chunksize=1)
-    return [fn(t) for t in tasks]
+            if on_result is None:
+                return pool.map(fn, tasks, chunksize=1)
+            for result in pool.imap(fn, tasks, chunksize=1):
+                on_result(result)
+            return []
+    if on_result is None:
+        return [fn(t) for t in tasks]
+    for t in tasks:
+        on_result(fn(t))
+    return []
 
 
 def _ranges(n: int, size: int) -> list[tuple[int, int]]:
@@ -374,8 +386,8 @@ TABLE_MIN_PAIRS = 1_000_000  # from this many pairs the whole feature table is e
 def score_candidates(
     feats: Sequence[Features], ia: np.ndarray, ib: np.ndarray, model: MatchModel,
     min_score: float | None = None, workers: int | None = None, chunk: int = 200_000,
-    prefilter: bool = True, stats: dict | None = None, explain: dict | None = None,
-) -> tuple:
+    prefilter: bool = True, stats: dict | None = None, explain: dict | None = None, sink=None,
+) -> tuple | None:
     """Score candidate pairs; returns (i, j, score) arrays for score >= min_score.
 
     With ``prefilter`` the pairs whose upper bound is below ``min_score`` are
@@ -383,20 +395,31 @@ def score_candidates(
     ``stats['scored']`` (if given) receives the number of pairs actually scored.
     With ``explain`` ({"place_names": {...}}) the workers also build each kept
     pair's probability and reasons (JSON), as ``score_features`` would; the
-    result then has five parts (i, j, score, probabilities, reasons).
+    result then has five parts (i, j, score, probabilities, reasons). With ``sink``,
+    each chunk's parts are passed to ``sink(*parts)`` as soon as it is scored
+    (memory stays bounded; the caller can write while the workers score) and
+    None is returned.
     """
     min_score = model.review_threshold if min_score is None else min_score
     snap = Snapshot(feats) if prefilter and len(ia) else None
     table = prepare_table(feats) if len(ia) >= TABLE_MIN_PAIRS else None  # encoded once, shared by the workers
     _WORK.update(feats=feats, ia=ia, ib=ib, model=model, min_score=min_score, snap=snap, table=table,
                  explain=explain)
+    scored: list[int] = []
+
+    def take(part) -> None:
+        scored.append(part[3])
+        sink(*part[:3], *part[4:])
+
     try:
-        parts = _pool_map(_score_chunk, _ranges(len(ia), chunk), workers)
+        parts = _pool_map(_score_chunk, _ranges(len(ia), chunk), workers, take if sink else None)
     finally:
         for k in ("feats", "ia", "ib", "model", "min_score", "snap", "table", "explain"):
             _WORK.pop(k, None)
     if stats is not None:
-        stats["scored"] = sum(p[3] for p in parts)
+        stats["scored"] = sum(scored) if sink else sum(p[3] for p in parts)
+    if sink:
+        return None
     width = 3 if explain is None else 5
     if not parts:
         return (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0), [], [])[:width]

@@ -604,8 +604,8 @@ def scan_all(session, progress=None, workers: int | None = None, log=None, param
     """Full scan in memory: stream records once, block with numpy, score in worker processes.
 
     Pairs already decided are dropped before scoring; queued ("baru") pairs get
-    their score refreshed; the workers also build the kept pairs' reasons, and new pairs are
-    written 50,000 at a time through the driver (COPY on PostgreSQL).
+    their score refreshed; the workers also build the kept pairs' reasons, and the parent writes
+    each scored chunk's new pairs through the driver (COPY on PostgreSQL) while the workers go on.
     `progress(n)` is called per record loaded; `log(msg)` (optional) gets stage timings.
     """
     import time
@@ -646,28 +646,28 @@ def scan_all(session, progress=None, workers: int | None = None, log=None, param
     m = model()
     stats: dict = {}
     names = dict(session.execute(select(Wilayah.kode, Wilayah.nama).where(Wilayah.level == "kelurahan")).all())
-    si, sj, scores, probs, reasons = score_candidates(feats, ia, ib, m, workers=workers, stats=stats,
-                                                      explain={"place_names": names})
-    say(f"{stats.get('scored', 0)} pairs scored in full, {len(si)} at or above the review threshold "
-        f"at {time.perf_counter() - t0:.1f} s")
-    del ia, ib
     table = CandidatePair.__table__
     now = now_local()
-    updates, inserts = [], []
-    for a, b, score, prob, why in zip(ids[si].tolist(), ids[sj].tolist(), scores.tolist(), probs, reasons):
-        a, b = (a, b) if a < b else (b, a)
-        pid = existing.get((a << 32) | b)
-        if pid is not None:
-            updates.append({"pid": pid, "s": score, "p": prob, "r": why, "u": now})
-        else:
-            inserts.append((a, b, score, prob, why))
-        if len(inserts) >= 50_000:
-            _insert_scan_pairs(session, inserts, now)
-            run.pairs_new += len(inserts)
-            inserts = []
-    _insert_scan_pairs(session, inserts, now)
-    run.pairs_new += len(inserts)
-    del probs, reasons
+    updates: list[dict] = []
+    kept = [0]
+
+    def write(si, sj, scores, probs, reasons) -> None:  # one scored chunk, written while the workers go on
+        inserts = []
+        for a, b, score, prob, why in zip(ids[si].tolist(), ids[sj].tolist(), scores.tolist(), probs, reasons):
+            a, b = (a, b) if a < b else (b, a)
+            pid = existing.get((a << 32) | b)
+            if pid is not None:
+                updates.append({"pid": pid, "s": score, "p": prob, "r": why, "u": now})
+            else:
+                inserts.append((a, b, score, prob, why))
+        _insert_scan_pairs(session, inserts, now)
+        run.pairs_new += len(inserts)
+        kept[0] += len(si)
+
+    score_candidates(feats, ia, ib, m, workers=workers, stats=stats, explain={"place_names": names}, sink=write)
+    say(f"{stats.get('scored', 0)} pairs scored in full, {kept[0]} at or above the review threshold, "
+        f"{run.pairs_new} new written, at {time.perf_counter() - t0:.1f} s")
+    del ia, ib
     if updates:
         from sqlalchemy import bindparam, update
 

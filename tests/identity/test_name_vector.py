@@ -153,3 +153,20 @@ def test_scan_features_equal_the_features_of_the_records(app, make_person, sessi
         got = list(dedup.scan_features(s, batch=1))  # one person per statement: the paging is exercised
         assert len(got) >= 2 and got == want
         s.rollback()
+
+
+def test_streamed_chunks_from_two_workers_equal_the_collected_result(quality):
+    from app.services.candidates import score_candidates
+
+    feats, ia, ib = quality
+    ia, ib = ia[:60_000], ib[:60_000]
+    model = MatchModel.default()
+    explain = {"place_names": {}}
+    whole = score_candidates(feats, ia, ib, model, workers=1, chunk=20_000, explain=explain)
+    parts, stats = [], {}
+    assert score_candidates(feats, ia, ib, model, workers=2, chunk=20_000, explain=explain, stats=stats,
+                            sink=lambda *p: parts.append(p)) is None
+    assert len(parts) == 3 and stats["scored"] > 0
+    for k in range(3):
+        assert np.array_equal(whole[k], np.concatenate([p[k] for p in parts]))
+    assert whole[3] == [x for p in parts for x in p[3]] and whole[4] == [x for p in parts for x in p[4]]
