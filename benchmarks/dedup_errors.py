@@ -34,6 +34,7 @@ from app.services.matching import (  # noqa: E402
     _Detail,
     _other_levels,
     name_evidence,
+    rarity_part,
     score_batch,
     token_frequencies,
 )
@@ -72,7 +73,8 @@ def record_noise(rec, person) -> str:
 def pair_facts(fa, fb, model):
     """Level vector (names), rarity adjustment and whether the pair is ambiguous by construction."""
     d = _Detail()
-    lvl, tf = name_evidence(fa, fb, model, d)
+    lvl, adj = name_evidence(fa, fb, model, d)
+    tf = rarity_part(fa, fb, d, lvl, adj, model)
     levels = (lvl, *_other_levels(fa, fb, d))
     strong = levels[1] in (1, 2) or levels[2] == 1 or levels[3] == 1 or levels[5] == 1
     single = bool(fa.names and fb.names) and len(fa.names[d.name_pair[0]]) == 1 and len(fb.names[d.name_pair[1]]) == 1
@@ -121,6 +123,40 @@ def show(title: str, groups: dict, total: int, top: int, examples: int, shares: 
             print(f"        {ex}")
 
 
+def cluster_split(clusters, groups, pid, s, ia, ib, th) -> None:
+    """Where clustering loses true pairs: isolated records, or one person split over clusters."""
+    where = {x: k for k, c in enumerate(clusters) for x in c}
+    best = np.full(len(pid), -np.inf)
+    same = pid[ia] == pid[ib]
+    np.maximum.at(best, ia[same], s[same])
+    np.maximum.at(best, ib[same], s[same])
+    kinds = Counter()
+    for ix in groups.values():
+        for x in range(len(ix)):
+            for y in range(x + 1, len(ix)):
+                a, b = ix[x], ix[y]
+                ca, cb = where.get(a), where.get(b)
+                if ca is not None and ca == cb:
+                    continue
+                if ca is None or cb is None:
+                    lone = [r for r, c in ((a, ca), (b, cb)) if c is None]
+                    top = max(best[r] for r in lone)
+                    kinds["a record left alone, its best edge to its person >= threshold" if top >= th else
+                          "a record left alone, its best edge to its person in [threshold-1.5, threshold)"
+                          if top >= th - 1.5 else "a record left alone, no edge >= threshold-1.5 to its person"] += 1
+                else:
+                    kinds["both clustered, in different clusters"] += 1
+    wrong = Counter()
+    for c in clusters:
+        n_p = len(set(pid[c].tolist()))
+        wrong["clusters holding one person" if n_p == 1 else "clusters holding several persons"] += 1
+    print("\n## true pairs not in one cluster, by cause")
+    for k, v in kinds.most_common():
+        print(f"{v:6d}  {k}")
+    for k, v in wrong.most_common():
+        print(f"{v:6d}  {k}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--persons", type=int, default=4000)
@@ -137,8 +173,8 @@ def main() -> None:
     th = model.review_threshold
     scored = {(a, b): v for a, b, v in zip(ia.tolist(), ib.tolist(), s.tolist())}
     near = s >= th - 3
-    cl = clusters_to_pairs(cluster_pairs(zip(ia[near].tolist(), ib[near].tolist(), s[near].tolist()), feats, th,
-                                         model=model))
+    clusters = cluster_pairs(zip(ia[near].tolist(), ib[near].tolist(), s[near].tolist()), feats, th, model=model)
+    cl = clusters_to_pairs(clusters)
     groups: dict[int, list[int]] = defaultdict(list)
     for i, p in enumerate(pid.tolist()):
         groups[p].append(i)
@@ -181,6 +217,7 @@ def main() -> None:
     show("missed, not ambiguous, by level vector", fn_lv, n_fn, args.top, args.examples, shares)
     show("missed, not ambiguous, by generator noise", fn_noise, n_fn, args.top, args.examples)
     show("not ambiguous, not in the same cluster, by level vector", fn_cl, n_fn_cl, args.top, args.examples)
+    cluster_split(clusters, groups, pid, s, ia, ib, th)
     fp_lv, fp_kind = defaultdict(list), defaultdict(list)
     sel = np.nonzero((s >= th) & (pid[ia] != pid[ib]))[0]
     for k in sel.tolist():

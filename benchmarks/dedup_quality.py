@@ -87,6 +87,38 @@ def pick_thresholds(model: MatchModel, feats, pid, ia, ib) -> MatchModel:
     return replace(model, review_threshold=best[1], likely_threshold=likely if likely is not None else best[1] + 6)
 
 
+def fit_name_shape(model: MatchModel, feats, pid, ia, ib, l2: float = 1.0) -> MatchModel:
+    """Name-shape corrections (bits, <= 0) per name level 1-3 and part counts of the compared names.
+
+    A logistic recalibration of the model's own score with one offset per shape
+    (the score's slope fixed at 1 bit), fitted on the labelled candidate pairs.
+    """
+    from app.services import match_batch
+    from app.services.matching import shape_key
+
+    model = replace(model, name_shape={})
+    t = match_batch.encode_features(feats)
+    lvl, _, pi, pj = match_batch._vector_names(t, ia, ib, model, pairs=True)
+    la = np.array([len(feats[a].names[i]) for a, i in zip(ia.tolist(), pi.tolist())])
+    lb = np.array([len(feats[b].names[j]) for b, j in zip(ib.tolist(), pj.tolist())])
+    keys = np.array([shape_key(int(v), int(x), int(y)) if 1 <= v <= 3 else "" for v, x, y in
+                     zip(lvl.tolist(), la.tolist(), lb.tolist())])
+    cats = sorted(k for k in set(keys.tolist()) if k)
+    x = np.column_stack([(keys == c).astype(float) for c in cats] + [np.ones(len(keys))])
+    z0 = score_batch(feats, ia, ib, model) * np.log(2)
+    y = (pid[ia] == pid[ib]).astype(float)
+    w = np.zeros(x.shape[1])
+    for _ in range(30):  # Newton steps of the L2-regularised logistic regression
+        p = 1.0 / (1.0 + np.exp(-np.clip(z0 + x @ w, -30, 30)))
+        grad = x.T @ (p - y) + l2 * w
+        hess = (x * (p * (1 - p))[:, None]).T @ x + l2 * np.eye(len(w))
+        w -= np.linalg.solve(hess, grad)
+    # offsets <= 0 keep the scan's upper bounds valid; the intercept recalibrates the prior
+    bits = {c: min(0.0, round(float(v / np.log(2)), 3)) for c, v in zip(cats, w[:-1])}
+    odds = model.prior / (1 - model.prior) * 2.0 ** (w[-1] / np.log(2))
+    return replace(model, name_shape=bits, prior=float(odds / (1 + odds)))
+
+
 def write_default(persons: int, seed: int) -> None:
     """Train the shipped default model on generated data (not the benchmark seed)."""
     recs, truth, _ = generate(persons, seed)
@@ -94,6 +126,7 @@ def write_default(persons: int, seed: int) -> None:
     model = supervised_model(recs, pid, seed)
     feats = prepare(recs)
     ia, ib, _ = candidate_pairs(feats)
+    model = fit_name_shape(model, feats, pid, ia, ib)
     model = pick_thresholds(model, feats, pid, ia, ib)
     top = dict(sorted(model.token_freq.items(), key=lambda kv: -kv[1])[:3000])
     model = replace(model, token_freq=top, trained_on=f"labelled synthetic registry, {persons} persons, seed {seed}")

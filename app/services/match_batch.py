@@ -302,5 +302,6 @@ def score_explained(t: FeatureTable, ia: np.ndarray, ib: np.ndarray, model: M.Ma
         d = detail(name_pair=(ni, nj), year_diff=yd if birth[k] > 1 else None,
                    shared_kel=min(fa.kelurahan & fb.kelurahan) if place[k] == 1 else None)
         probs.append(1.0 / (1.0 + 2.0 ** (-score)) if score > -60 else 0.0)
-        reasons.append(why(fa, fb, tuple(c[k] for c in cols), d, tf, place_names))
+        lv = tuple(c[k] for c in cols)
+        reasons.append(why(fa, fb, lv, d, M.rarity_part(fa, fb, d, lv[0], tf, model), place_names))
     return keep, scores, probs, reasons

@@ -209,6 +209,7 @@ class MatchModel:
     tf_clip: tuple[float, float] = (-8.0, 12.0)
     trained_on: str = ""
     prior_records: int = 0  # registry size the prior was estimated on (0: unknown)
+    name_shape: dict[str, float] = field(default_factory=dict)  # "level:parts_a:parts_b" -> bits (<= 0)
 
     def weight(self, comp: str, level: int) -> float:
         """log2(m/u) of a comparison level (0 for the null level)."""
@@ -253,6 +254,7 @@ class MatchModel:
             "m": self.m,
             "u": self.u,
             "token_freq": self.token_freq,
+            "name_shape": self.name_shape,
         }
 
     @classmethod
@@ -270,6 +272,7 @@ class MatchModel:
             tf_clip=tuple(d.get("tf_clip", (-8.0, 12.0))),
             trained_on=d.get("trained_on", ""),
             prior_records=int(d.get("prior_records", 0)),
+            name_shape={k: float(v) for k, v in d.get("name_shape", {}).items()},
         )
 
     def save(self, path: str | Path) -> None:
@@ -463,6 +466,34 @@ def _tf_adjustment(fa: Features, fb: Features, d: _Detail, level: int, model: Ma
     return factor * min(hi, max(lo, adj))
 
 
+def shape_key(level: int, parts_a: int, parts_b: int) -> str:
+    """Key of :attr:`MatchModel.name_shape`: name level and both names' part counts (capped at 3, sorted)."""
+    a, b = min(parts_a, 3), min(parts_b, 3)
+    return f"{level}:{min(a, b)}:{max(a, b)}"
+
+
+def _shape_offset(ta: Sequence[str], tb: Sequence[str], level: int, model: MatchModel) -> float:
+    """Name-shape correction (bits, <= 0) of a similar name: "Budi" = "Budi" is weaker than
+    "Budi Santoso" = "Budi Santoso", and a near-equal name of a different shape ("Rahmawati" /
+    "Ipeh Rahmawati") weaker still. Learned on the training registry (``dedup_quality.py``)."""
+    if not model.name_shape or not _TF_LEVELS.get(COMPARISONS["nama"][level]):
+        return 0.0
+    return model.name_shape.get(shape_key(level, len(ta), len(tb)), 0.0)
+
+
+def _name_adjustment(fa: Features, fb: Features, d: _Detail, level: int, model: MatchModel) -> float:
+    """Rarity adjustment plus the name-shape correction of the compared names."""
+    ta, tb = fa.names[d.name_pair[0]], fb.names[d.name_pair[1]]
+    return _tf_adjustment(fa, fb, d, level, model) + _shape_offset(ta, tb, level, model)
+
+
+def rarity_part(fa: Features, fb: Features, d: _Detail, level: int, adjustment: float, model: MatchModel) -> float:
+    """The rarity share of a name adjustment (what the reasons call common or rare)."""
+    if not (fa.names and fb.names):
+        return adjustment
+    return adjustment - _shape_offset(fa.names[d.name_pair[0]], fb.names[d.name_pair[1]], level, model)
+
+
 def _strongest_name(fa: Features, fb: Features, d: _Detail, levels: tuple[int, ...], model: MatchModel):
     """Among name × alias combinations, the one with the most evidence (level weight + rarity)."""
     best_w, best = None, None
@@ -471,7 +502,7 @@ def _strongest_name(fa: Features, fb: Features, d: _Detail, levels: tuple[int, .
             sim = name_similarity(ta, tb)
             lvl = _name_level(sim)
             probe = _Detail(name_pair=(i, j), name_sim=sim)
-            w = model.weight("nama", lvl) + _tf_adjustment(fa, fb, probe, lvl, model)
+            w = model.weight("nama", lvl) + _name_adjustment(fa, fb, probe, lvl, model)
             if best_w is None or w > best_w:
                 best_w, best = w, (lvl, i, j, sim)
     lvl, i, j, sim = best
@@ -522,10 +553,11 @@ def conflicts_of(fa: Features, fb: Features, levels: Sequence[int]) -> tuple[str
 
 
 def name_evidence(fa: Features, fb: Features, model: MatchModel, d: _Detail | None = None) -> tuple[int, float]:
-    """Name level and rarity adjustment of a pair (depends only on the two records' names).
+    """Name level and name adjustment (rarity + name-shape correction) of a pair.
 
-    The most similar name × alias combination sets the level; with aliases, the
-    combination with the most evidence (level weight + rarity) is used instead.
+    Depends only on the two records' names. The most similar name × alias
+    combination sets the level; with aliases, the combination with the most
+    evidence (level weight + adjustment) is used instead.
     """
     d = d if d is not None else _Detail()
     if not (fa.names and fb.names):
@@ -535,7 +567,7 @@ def name_evidence(fa: Features, fb: Features, model: MatchModel, d: _Detail | No
     lvl = _name_level(sim)
     if len(fa.names) > 1 or len(fb.names) > 1:
         lvl = _strongest_name(fa, fb, d, (lvl,), model)[0]
-    return lvl, _tf_adjustment(fa, fb, d, lvl, model)
+    return lvl, _name_adjustment(fa, fb, d, lvl, model)
 
 
 def round6(score: float) -> float:
@@ -566,7 +598,7 @@ def score_features(
     res = MatchResult(score=score, probability=prob, decisive=decisive, conflicts=conflicts_of(fa, fb, levels))
     if explain:
         res.levels = {c: COMPARISONS[c][lv] for c, lv in zip(_COMP_NAMES, levels)}
-        res.reasons = _reasons(fa, fb, levels, d, tf_adj, place_names)
+        res.reasons = _reasons(fa, fb, levels, d, rarity_part(fa, fb, d, name_lvl, tf_adj, model), place_names)
     return res
 
 

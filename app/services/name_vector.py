@@ -286,6 +286,7 @@ class NameIndex:
         inv = inv.ravel()
         lvl_u = np.select([sim_u >= 1.0, sim_u >= 0.92, sim_u >= 0.85, sim_u >= 0.75], [1, 2, 3, 4], default=5)
         tf_u = _tf_adjustments(lvl_u, share_u, model)
+        tf_u = tf_u + _shape_offsets(lvl_u, self.tup_len[uniq >> 32], self.tup_len[uniq & 0xFFFFFFFF], model)
         lvl, tf = lvl_u[inv], tf_u[inv]
         multi = counts > 1
         if multi.any():
@@ -309,6 +310,19 @@ def _jaro_winkler(a: list[str], b: list[str]) -> np.ndarray:
     ``process.cpdist`` with this scorer differs in the last bit for some pairs, so it is not used.
     """
     return np.fromiter(map(JaroWinkler.normalized_similarity, a, b), dtype=np.float64, count=len(a))
+
+
+def _shape_offsets(levels: np.ndarray, la: np.ndarray, lb: np.ndarray, model: M.MatchModel) -> np.ndarray:
+    """``matching._shape_offset`` per (level, part counts of both names); 0 where none applies."""
+    out = np.zeros(len(levels))
+    if not model.name_shape:
+        return out
+    lo, hi = np.minimum(np.minimum(la, lb), 3), np.minimum(np.maximum(la, lb), 3)
+    for key, bits in model.name_shape.items():
+        lv, a, b = (int(x) for x in key.split(":"))
+        if M._TF_LEVELS.get(M.COMPARISONS["nama"][lv]):
+            out[(levels == lv) & (lo == a) & (hi == b)] = bits
+    return out
 
 
 def _tf_adjustments(levels: np.ndarray, share: np.ndarray, model: M.MatchModel) -> np.ndarray:

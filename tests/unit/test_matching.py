@@ -262,3 +262,46 @@ def test_nik_birth_date_meets_a_stated_birth_date():
 def test_one_letter_typo_in_a_seven_letter_name_blocks():
     shared = blocking_keys(rec(1, "I Kadek Adynana")) & blocking_keys(rec(2, "i kadek adnyana"))
     assert shared == {"d:adnana", "d:adyana"}  # nothing shared without 7-letter deletion keys
+
+
+def test_name_shape_correction_weakens_a_single_name_match_only():
+    """The name-shape offset applies to its (level, part counts) only; the rarity reasons stay."""
+    from dataclasses import replace
+
+    plain = replace(MODEL, name_shape={})
+    shaped = replace(MODEL, name_shape={"1:1:1": -2.0, "1:2:2": -0.5})
+    single = (rec(1, "Sugiyono", jenis_kelamin="L"), rec(2, "SUGIYONO", jenis_kelamin="L"))
+    double = (rec(3, "Sugiyono Hadi", jenis_kelamin="L"), rec(4, "sugiyono hadi", jenis_kelamin="L"))
+    fuzzy = (rec(5, "Sugiyono", jenis_kelamin="L"), rec(6, "Sugiono", jenis_kelamin="L"))
+    for pair, delta in ((single, -2.0), (double, -0.5), (fuzzy, 0.0)):
+        a, b = score_pair(*pair, plain), score_pair(*pair, shaped)
+        assert abs((b.score - a.score) - delta) < 1e-5
+        assert a.reasons == b.reasons
+
+
+def test_model_json_keeps_the_name_shape(tmp_path):
+    from dataclasses import replace
+
+    path = tmp_path / "m.json"
+    replace(MODEL, name_shape={"2:1:3": -4.5}).save(path)
+    assert MatchModel.load(path).name_shape == {"2:1:3": -4.5}
+
+
+def test_vector_score_batch_equals_score_features_with_name_shape():
+    """The numpy name comparison (>= 2000 pairs) applies the same name-shape offsets, bit for bit."""
+    from dataclasses import replace
+
+    from app.services.match_batch import VECTOR_MIN_PAIRS
+    from app.services.matching import score_batch, token_frequencies
+    from benchmarks.datagen_people import generate
+
+    recs, _, _ = generate(400, 5)
+    feats = [features(r) for r in recs]
+    ia, ib, _ = candidate_pairs(feats)
+    shape = {f"{lv}:{a}:{b}": -0.37 * lv - a - 0.11 * b for lv in (1, 2, 3) for a in (1, 2, 3) for b in (a, 3)}
+    model = replace(MODEL.with_token_frequencies(*token_frequencies(recs)), name_shape=shape)
+    assert len(ia) >= VECTOR_MIN_PAIRS
+    got = score_batch(feats, ia, ib, model)
+    want = np.array([score_features(feats[i], feats[j], model, explain=False).score for i, j in zip(ia, ib)])
+    assert (got == want).all()
+    assert (got != score_batch(feats, ia, ib, replace(model, name_shape={}))).sum() > 100
