@@ -84,6 +84,8 @@ TIMEZONE = "Asia/Jakarta"
 
 # Uploads (photos are stored outside static/ and served through a checked route)
 PHOTO_DIR = os.environ.get("PHOTO_DIR", str(INSTANCE_DIR / "photos"))
+# Dry-run import plans waiting for their commit (personal data: kept 0600, removed after 24 h)
+IMPORT_PLAN_DIR = os.environ.get("IMPORT_PLAN_DIR", str(INSTANCE_DIR / "import_plans"))
 PHOTO_MAX_BYTES = 8 * 1024 * 1024
 PHOTO_MAX_SIDE = 1024
 

@@ -35,6 +35,7 @@ def make_app(tmp_path_factory, **overrides):
     config = dict(
         SQLALCHEMY_DATABASE_URI=url, TESTING=True, WTF_CSRF_ENABLED=False,
         AUTH_RATE_LIMITED=False, RATELIMIT_ENABLED=False, PHOTO_DIR=str(base / "photos"),
+        IMPORT_PLAN_DIR=str(base / "import_plans"),
         SERVER_NAME=None,
     )
     config.update(overrides)

@@ -28,7 +28,7 @@ def import_cmd(file, commit):
     except importer.ImportFileError as exc:
         raise click.ClickException(str(exc))
     scope = Scope.everything()
-    folder, secret = importer.plan_store(current_app.instance_path, current_app.config["SECRET_KEY"])
+    folder, secret = importer.plan_store(current_app.config["IMPORT_PLAN_DIR"], current_app.config["SECRET_KEY"])
     stamp = importer.plan_stamp(db.session, content, scope)
     plans = importer.kept_plan(folder, stamp, secret, drop=True) if commit else None
     if plans is None:

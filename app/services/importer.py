@@ -558,11 +558,9 @@ def plan_stamp(session, content: bytes, scope) -> str:
     return hashlib.sha256(content + repr(state).encode()).hexdigest()
 
 
-def plan_store(instance_path: str, secret_key) -> tuple[str, bytes]:
-    """Where dry-run plans wait for their commit (under the instance folder) and their signing key."""
-    import os
-
-    return os.path.join(instance_path, "import_plans"), str(secret_key).encode()
+def plan_store(folder: str, secret_key) -> tuple[str, bytes]:
+    """Where dry-run plans wait for their commit (config IMPORT_PLAN_DIR) and their signing key."""
+    return folder, str(secret_key).encode()
 
 
 def keep_plan(folder, stamp: str, plans, secret: bytes) -> None:

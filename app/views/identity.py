@@ -286,7 +286,7 @@ class ImportView(BaseView):
                 content = upload.read(importer.MAX_BYTES + 1)
                 rows = importer.read_rows(upload.filename, content)
                 commit = request.form.get("commit") == "1"
-                folder, secret = importer.plan_store(current_app.instance_path, current_app.config["SECRET_KEY"])
+                folder, secret = importer.plan_store(current_app.config["IMPORT_PLAN_DIR"], current_app.config["SECRET_KEY"])
                 stamp = importer.plan_stamp(db.session, content, current_scope())
                 plans = importer.kept_plan(folder, stamp, secret, drop=True) if commit else None
                 if plans is None:
