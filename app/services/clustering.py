@@ -74,8 +74,8 @@ class ClusterState:
         self.year_lo, self.year_hi = max(self.year_lo, other.year_lo), min(self.year_hi, other.year_hi)
 
 
-EDGE_MARGIN = 1.5  # edges down to threshold - 1.5 may join clusters (if the cluster-level check agrees)
-LINK_MARGIN = 2.0  # a union of clusters needs a mean cross-pair score >= threshold - 2
+EDGE_MARGIN = 1.0  # edges down to threshold - 1 may join clusters (if the cluster-level check agrees)
+LINK_MARGIN = 1.5  # a union of clusters needs a mean cross-pair score >= threshold - 1.5
 
 
 def cluster_pairs(

@@ -210,6 +210,7 @@ class MatchModel:
     trained_on: str = ""
     prior_records: int = 0  # registry size the prior was estimated on (0: unknown)
     name_shape: dict[str, float] = field(default_factory=dict)  # "level:parts_a:parts_b" -> bits (<= 0)
+    name_alias: dict[str, float] = field(default_factory=dict)  # "level:aliases used (0-2)" -> bits (<= 0)
 
     def weight(self, comp: str, level: int) -> float:
         """log2(m/u) of a comparison level (0 for the null level)."""
@@ -255,6 +256,7 @@ class MatchModel:
             "u": self.u,
             "token_freq": self.token_freq,
             "name_shape": self.name_shape,
+            "name_alias": self.name_alias,
         }
 
     @classmethod
@@ -273,6 +275,7 @@ class MatchModel:
             trained_on=d.get("trained_on", ""),
             prior_records=int(d.get("prior_records", 0)),
             name_shape={k: float(v) for k, v in d.get("name_shape", {}).items()},
+            name_alias={k: float(v) for k, v in d.get("name_alias", {}).items()},
         )
 
     def save(self, path: str | Path) -> None:
@@ -481,17 +484,28 @@ def _shape_offset(ta: Sequence[str], tb: Sequence[str], level: int, model: Match
     return model.name_shape.get(shape_key(level, len(ta), len(tb)), 0.0)
 
 
+def _alias_offset(i: int, j: int, level: int, model: MatchModel) -> float:
+    """Correction (bits, <= 0) when the compared names are aliases (street names, short forms)
+    of one or both records: "Kang Odin" [Bonyok] / "Sanip" [Bonyok] is weak evidence."""
+    if not model.name_alias or not _TF_LEVELS.get(COMPARISONS["nama"][level]):
+        return 0.0
+    return model.name_alias.get(f"{level}:{(i > 0) + (j > 0)}", 0.0)
+
+
 def _name_adjustment(fa: Features, fb: Features, d: _Detail, level: int, model: MatchModel) -> float:
-    """Rarity adjustment plus the name-shape correction of the compared names."""
-    ta, tb = fa.names[d.name_pair[0]], fb.names[d.name_pair[1]]
-    return _tf_adjustment(fa, fb, d, level, model) + _shape_offset(ta, tb, level, model)
+    """Rarity adjustment plus the name-shape and alias corrections of the compared names."""
+    i, j = d.name_pair
+    ta, tb = fa.names[i], fb.names[j]
+    return _tf_adjustment(fa, fb, d, level, model) + _shape_offset(ta, tb, level, model) + _alias_offset(i, j, level,
+                                                                                                         model)
 
 
 def rarity_part(fa: Features, fb: Features, d: _Detail, level: int, adjustment: float, model: MatchModel) -> float:
     """The rarity share of a name adjustment (what the reasons call common or rare)."""
     if not (fa.names and fb.names):
         return adjustment
-    return adjustment - _shape_offset(fa.names[d.name_pair[0]], fb.names[d.name_pair[1]], level, model)
+    i, j = d.name_pair
+    return adjustment - _shape_offset(fa.names[i], fb.names[j], level, model) - _alias_offset(i, j, level, model)
 
 
 def _strongest_name(fa: Features, fb: Features, d: _Detail, levels: tuple[int, ...], model: MatchModel):

@@ -288,6 +288,7 @@ class NameIndex:
         tf_u = _tf_adjustments(lvl_u, share_u, model)
         tf_u = tf_u + _shape_offsets(lvl_u, self.tup_len[uniq >> 32], self.tup_len[uniq & 0xFFFFFFFF], model)
         lvl, tf = lvl_u[inv], tf_u[inv]
+        tf = tf + _alias_offsets(lvl, (i > 0).astype(np.int64) + (j > 0), model)
         multi = counts > 1
         if multi.any():
             weights = np.array([model.weight("nama", lv) for lv in range(len(M.COMPARISONS["nama"]))])
@@ -322,6 +323,16 @@ def _shape_offsets(levels: np.ndarray, la: np.ndarray, lb: np.ndarray, model: M.
         lv, a, b = (int(x) for x in key.split(":"))
         if M._TF_LEVELS.get(M.COMPARISONS["nama"][lv]):
             out[(levels == lv) & (lo == a) & (hi == b)] = bits
+    return out
+
+
+def _alias_offsets(levels: np.ndarray, aliases: np.ndarray, model: M.MatchModel) -> np.ndarray:
+    """``matching._alias_offset`` per (level, number of aliases among the compared names)."""
+    out = np.zeros(len(levels))
+    for key, bits in model.name_alias.items():
+        lv, k = (int(x) for x in key.split(":"))
+        if M._TF_LEVELS.get(M.COMPARISONS["nama"][lv]):
+            out[(levels == lv) & (aliases == k)] = bits
     return out
 
 

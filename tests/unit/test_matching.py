@@ -288,7 +288,7 @@ def test_model_json_keeps_the_name_shape(tmp_path):
 
 
 def test_vector_score_batch_equals_score_features_with_name_shape():
-    """The numpy name comparison (>= 2000 pairs) applies the same name-shape offsets, bit for bit."""
+    """The numpy name comparison (>= 2000 pairs) applies the same name-shape and alias offsets, bit for bit."""
     from dataclasses import replace
 
     from app.services.match_batch import VECTOR_MIN_PAIRS
@@ -299,9 +299,23 @@ def test_vector_score_batch_equals_score_features_with_name_shape():
     feats = [features(r) for r in recs]
     ia, ib, _ = candidate_pairs(feats)
     shape = {f"{lv}:{a}:{b}": -0.37 * lv - a - 0.11 * b for lv in (1, 2, 3) for a in (1, 2, 3) for b in (a, 3)}
-    model = replace(MODEL.with_token_frequencies(*token_frequencies(recs)), name_shape=shape)
+    alias = {f"{lv}:{k}": -0.29 * lv - 0.7 * k for lv in (1, 2, 3) for k in (1, 2)}
+    model = replace(MODEL.with_token_frequencies(*token_frequencies(recs)), name_shape=shape, name_alias=alias)
     assert len(ia) >= VECTOR_MIN_PAIRS
     got = score_batch(feats, ia, ib, model)
     want = np.array([score_features(feats[i], feats[j], model, explain=False).score for i, j in zip(ia, ib)])
     assert (got == want).all()
-    assert (got != score_batch(feats, ia, ib, replace(model, name_shape={}))).sum() > 100
+    assert (got != score_batch(feats, ia, ib, replace(model, name_shape={}, name_alias={}))).sum() > 100
+
+
+def test_alias_correction_weakens_a_match_on_shared_nicknames():
+    """Two records that agree only on a street nickname alias get the alias correction; names do not."""
+    from dataclasses import replace
+
+    plain = replace(MODEL, name_shape={}, name_alias={})
+    shaped = replace(plain, name_alias={"1:2": -3.0})
+    nick = (rec(1, "Odin", aliases=("Bonyok",), jenis_kelamin="L"), rec(2, "Sanip", aliases=("Bonyok",), jenis_kelamin="L"))
+    named = (rec(3, "Sugiyono", aliases=("Bonyok",), jenis_kelamin="L"), rec(4, "Sugiyono", jenis_kelamin="L"))
+    a, b = score_pair(*nick, plain), score_pair(*nick, shaped)
+    assert abs((b.score - a.score) + 3.0) < 1e-5 and a.reasons == b.reasons
+    assert score_pair(*named, plain).score == score_pair(*named, shaped).score
