@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from app.services import match_batch  # noqa: E402
 from app.services.candidates import candidate_pairs, prepare  # noqa: E402
-from app.services.clustering import cluster_pairs, clusters_to_pairs  # noqa: E402
+from app.services.clustering import EDGE_MARGIN, cluster_pairs, clusters_to_pairs  # noqa: E402
 from app.services.matching import (  # noqa: E402
     COMPARISONS,
     MatchModel,
@@ -142,8 +142,9 @@ def cluster_split(clusters, groups, pid, s, ia, ib, th) -> None:
                     lone = [r for r, c in ((a, ca), (b, cb)) if c is None]
                     top = max(best[r] for r in lone)
                     kinds["a record left alone, its best edge to its person >= threshold" if top >= th else
-                          "a record left alone, its best edge to its person in [threshold-1.5, threshold)"
-                          if top >= th - 1.5 else "a record left alone, no edge >= threshold-1.5 to its person"] += 1
+                          f"a record left alone, its best edge to its person in [threshold-{EDGE_MARGIN:g}, threshold)"
+                          if top >= th - EDGE_MARGIN else
+                          f"a record left alone, no edge >= threshold-{EDGE_MARGIN:g} to its person"] += 1
                 else:
                     kinds["both clustered, in different clusters"] += 1
     wrong = Counter()
