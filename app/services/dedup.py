@@ -16,7 +16,7 @@ from sqlalchemy import and_, func, literal, or_, select
 
 from app.models import CandidatePair, DedupScan, Encounter, Person, PersonAlias, Wilayah
 from app.models.base import now_local
-from app.services import feature_store
+from app.services import bulk_rows, feature_store
 from app.services.identity_keys import keys_for
 from app.services.key_lookup import block_heads, candidate_subquery, key_counts, key_members
 from app.services.matching import Features, MatchModel, PersonRecord, features, score_features
@@ -682,7 +682,8 @@ def scan_all(session, progress=None, workers: int | None = None, log=None, param
     return run
 
 
-_PAIR_COLS = "person_a_id, person_b_id, score, probability, reasons, status, source, created_at, updated_at"
+_PAIR_COLS = ("person_a_id", "person_b_id", "score", "probability", "reasons", "status", "source",
+              "created_at", "updated_at")
 
 
 def _insert_scan_pairs(session, rows: list[tuple], now: dt.datetime) -> None:
@@ -693,23 +694,13 @@ def _insert_scan_pairs(session, rows: list[tuple], now: dt.datetime) -> None:
     conn = session.connection()
     if conn.dialect.name != "postgresql":
         stamp = now.strftime("%Y-%m-%d %H:%M:%S.%f")  # SQLAlchemy's SQLite DateTime format
-        conn.exec_driver_sql(f"INSERT INTO candidate_pair ({_PAIR_COLS}) VALUES (?, ?, ?, ?, ?, 'baru', 'scan', ?, ?)",
-                             [(*r, stamp, stamp) for r in rows])
+        bulk_rows.insert_rows(conn, "candidate_pair", _PAIR_COLS,
+                              [(*r, "baru", "scan", stamp, stamp) for r in rows])
         return
-    import io
-
-    from app.services.identity_keys import _copy_escape
-
     stamp = now.isoformat(" ")
-    buf = io.StringIO()
-    buf.writelines(f"{a}\t{b}\t{score!r}\t{prob!r}\t{_copy_escape(why)}\tbaru\tscan\t{stamp}\t{stamp}\n"
-                   for a, b, score, prob, why in rows)
-    buf.seek(0)
-    cur = conn.connection.dbapi_connection.cursor()
-    try:
-        cur.copy_expert(f"COPY candidate_pair ({_PAIR_COLS}) FROM STDIN", buf)
-    finally:
-        cur.close()
+    bulk_rows.copy_lines(conn, "candidate_pair", _PAIR_COLS, (
+        f"{a}\t{b}\t{score!r}\t{prob!r}\t{bulk_rows.copy_escape(why)}\tbaru\tscan\t{stamp}\t{stamp}\n"
+        for a, b, score, prob, why in rows))
 
 
 def _scan_candidates(session, rec, scope) -> set[int]:

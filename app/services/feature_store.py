@@ -22,6 +22,7 @@ from functools import lru_cache
 from sqlalchemy import delete, select
 
 from app.models import MatchFeature, Person
+from app.services import bulk_rows
 from app.services.key_lookup import id_in
 from app.services.matching import Features, PersonRecord, features, nik_is_valid
 
@@ -157,19 +158,9 @@ def rebuild_all(session, batch: int = 20000, progress=None) -> int:
 
 
 def _write(conn, rows: list[tuple[int, str, str]], pg: bool) -> None:
+    cols = ("person_id", "engine", "data")
     if not pg:
-        conn.exec_driver_sql("INSERT INTO match_feature (person_id, engine, data) VALUES (?, ?, ?)", rows)
+        bulk_rows.insert_rows(conn, "match_feature", cols, rows)
         return
-    import io
-
-    from app.services.identity_keys import _copy_escape
-
-    buf = io.StringIO()
-    for pid, eng, data in rows:
-        buf.write(f"{pid}\t{eng}\t{_copy_escape(data)}\n")
-    buf.seek(0)
-    cur = conn.connection.dbapi_connection.cursor()
-    try:
-        cur.copy_expert("COPY match_feature (person_id, engine, data) FROM STDIN", buf)
-    finally:
-        cur.close()
+    bulk_rows.copy_lines(conn, "match_feature", cols,
+                         (f"{pid}\t{eng}\t{bulk_rows.copy_escape(data)}\n" for pid, eng, data in rows))

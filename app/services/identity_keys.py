@@ -15,7 +15,7 @@ from sqlalchemy import delete, event, select
 from sqlalchemy.orm import Session
 
 from app.models import Encounter, MatchFeature, MatchKey, Person, PersonAlias
-from app.services import feature_store
+from app.services import bulk_rows, feature_store
 from app.services.matching import Features, PersonRecord, raw_blocking_keys
 
 KEY_FIELDS = {"nama", "nik", "no_kk", "nama_ibu", "merged_into_id", "jenis_kelamin",
@@ -183,26 +183,16 @@ def rebuild_all(session, batch: int = 20000, progress=None) -> int:
     return done
 
 
+_KEY_COLS = ("person_id", "key")
+
+
 def _write_keys(conn, rows: list[tuple[int, str]], pg: bool) -> None:
     """Append (person_id, key) rows with the driver (no per-row SQLAlchemy work)."""
     if not pg:
-        conn.exec_driver_sql("INSERT INTO match_key (person_id, key) VALUES (?, ?)", rows)
+        bulk_rows.insert_rows(conn, "match_key", _KEY_COLS, rows)
         return
-    import io
-
-    buf = io.StringIO()
-    for pid, key in rows:
-        buf.write(f"{pid}\t{_copy_escape(key)}\n")
-    buf.seek(0)
-    cur = conn.connection.dbapi_connection.cursor()
-    try:
-        cur.copy_expert("COPY match_key (person_id, key) FROM STDIN", buf)
-    finally:
-        cur.close()
-
-
-def _copy_escape(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    bulk_rows.copy_lines(conn, "match_key", _KEY_COLS,
+                         (f"{pid}\t{bulk_rows.copy_escape(key)}\n" for pid, key in rows))
 
 
 def vacuum(engine) -> None:
