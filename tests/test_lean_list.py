@@ -114,3 +114,13 @@ def test_buttons_follow_the_users_permissions(login, make_person):
     assert f'href="/personview/edit/{pid}"' in operator and 'href="/personview/add"' in operator
     assert "/personview/edit/" not in reader and 'href="/personview/add"' not in reader
     assert "/personview/delete/" not in operator  # staff archive, nobody deletes
+
+
+def test_search_widget_not_shared_when_a_search_column_is_a_relation(app, login, monkeypatch):
+    """A related column's choices follow the user's scope: such a form is never cached."""
+    view = next(v for v in app.appbuilder.baseviews if type(v).__name__ == "PersonView")
+    monkeypatch.setattr(view.datamodel, "is_relation", lambda col: col == "nama")
+    lean_list._SEARCH_CACHE.clear()
+    c = login("operator")
+    assert 'id="filter_form"' in c.get(LIST).get_data(as_text=True)
+    assert len(lean_list._SEARCH_CACHE) == 0

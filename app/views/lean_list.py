@@ -186,10 +186,14 @@ class LeanListMixin:
         """FAB's search widget (filter form), cached per view, language and active filters."""
         active = json.dumps(self._filters.get_filters_values_tojson(), default=str)
         key = (type(self).__name__, str(get_locale()), active)
-        html = _SEARCH_CACHE.get(key) if request.method == "GET" else None
+        # A POST fills the form from its body; a related column's choices depend on the
+        # user's scope: neither is shared between requests.
+        cacheable = request.method == "GET" and not any(
+            self.datamodel.is_relation(col) for col in self.search_columns)
+        html = _SEARCH_CACHE.get(key) if cacheable else None
         if html is None:
             html = Markup(self._get_search_widget(form=self.search_form.refresh())["search"]())
-            if request.method == "GET":  # a POST fills the form from its body: not cached
+            if cacheable:
                 _SEARCH_CACHE[key] = html
                 while len(_SEARCH_CACHE) > _SEARCH_CACHE_MAX:
                     _SEARCH_CACHE.popitem(last=False)
