@@ -10,7 +10,10 @@ rewritten on the same flushes as the match keys (`identity_keys`) and by
 A row is used only when its `engine` equals `ENGINE`, a fingerprint of this
 encoding and of what `matching.features` makes of a fixed set of probe
 records; rows written by other feature code (or missing rows) are computed
-from the registry on the fly, so a stale table is slower, never wrong.
+from the registry on the fly, so a stale table is slower, not wrong. The probes
+catch the changes made so far; a change to `features` that they would not reveal
+must bump `FORMAT` (or add a probe), and an upgrade that changes the matcher runs
+`flask dedup rebuild-keys`.
 """
 from __future__ import annotations
 
