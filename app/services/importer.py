@@ -313,6 +313,7 @@ def plan_import(session, rows, scope, progress=None) -> list[RowPlan]:
     for lo in range(0, len(refs), 500):
         known.update(session.scalars(select(Encounter.import_ref).where(Encounter.import_ref.in_(refs[lo:lo + 500]))))
     owners = intake.nik_owners(session, [p.person.get("nik") for p in plans])
+    hidden = _hidden_owners(session, owners, scope)
     checking = []
     for plan in plans:
         number = plan.row
@@ -328,6 +329,9 @@ def plan_import(session, rows, scope, progress=None) -> list[RowPlan]:
         if not plan.errors:
             check = intake.validate_person(session, dict(plan.person), today=today, nik_owners=owners)
             errors = {k: m for k, m in check.errors.items() if not (k == "nik" and check.existing_person_id)}
+            if check.existing_person_id in hidden:  # the row could attach to nobody the user may change
+                errors["nik"] = ("NIK ini sudah terdaftar pada data PPKS di luar wilayah tugas Anda; "
+                                 "baris ini tidak dapat disimpan. Hubungi operator Dinsos.")
             _, enc_errors = intake.validate_encounter(session, dict(plan.encounter), scope=scope)
             plan.errors += [(_column(k), m) for k, m in {**errors, **enc_errors}.items()]
         if plan.errors:
@@ -339,6 +343,21 @@ def plan_import(session, rows, scope, progress=None) -> list[RowPlan]:
     found = _registry_candidates(session, recs, scope, limit=3)
     _in_file(plans, checking, recs, found)
     return plans
+
+
+def _hidden_owners(session, owners: dict, scope) -> set[int]:
+    """The persons (merge survivors) owning the file's NIKs that this user may not see."""
+    from sqlalchemy import select
+
+    from app.models import Person
+    from app.services.key_lookup import id_in
+    from app.services.scope import person_clause
+
+    ids = {o.merged_into_id or o.id for o in owners.values() if o is not None}
+    if not ids:
+        return set()
+    visible = set(session.scalars(select(Person.id).where(id_in(session, Person.id, ids), person_clause(scope))))
+    return ids - visible
 
 
 def _registry_candidates(session, recs: dict, scope, limit: int) -> dict:

@@ -54,6 +54,24 @@ def test_dry_run_commit_and_reimport(make_person, session_ctx, app):
         assert _counts(s) == (before[0] + 3, before[1] + 4)
 
 
+def test_nik_of_a_person_outside_the_area_is_a_row_error_in_the_dry_run(make_person, session_ctx):
+    """A pilar's row whose NIK belongs to a Jatiasih person can attach to nobody: the dry run says so
+    (before, it passed the dry run and the commit failed)."""
+    t, n = letters(), nik()
+    make_person("32.75.09.1002", nama=f"Rohimah {t}", nik=n)  # Jatiasih
+    timur = Scope(citywide=False, kecamatan_kode="32.75.01")
+    rows = _csv(f"{t}-1,Rohimah {t},,{n},P,,,32.75.01.1001,2026-11-20,Pasar,patroli\n")
+    with session_ctx() as s:
+        before = _counts(s)
+        [plan] = importer.plan_import(s, rows, timur)
+        assert plan.action == "galat"
+        assert any(col == "nik" and "di luar wilayah tugas" in msg for col, msg in plan.errors)
+        assert importer.plan_import(s, rows, ALL)[0].action == "tambah"  # city-wide: attaches
+        with pytest.raises(importer.ImportCommitError):
+            importer.commit_import(s, [plan], timur)
+        assert _counts(s) == before
+
+
 def test_row_errors_are_reported_and_nothing_written(session_ctx):
     body = ("e1,,,,,,,,,,\n"
             "e2,Budi,,32750ABC01700001,L,,,,,,\n"
