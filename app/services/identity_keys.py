@@ -1,7 +1,7 @@
 """Blocking keys of every live person in the `match_key` table, kept current on every flush.
 
 A session `after_flush` listener collects the persons whose names, aliases,
-NIK, KK, mother's name or merge state changed and rewrites their keys in the
+NIK, KK, mother's name, gender, birth date/year or merge state changed and rewrites their keys in the
 same transaction, so the form, API, import, demo generator and merge all keep
 the index current without calling anything.  The same listener keeps the
 precomputed features (`feature_store`, table `match_feature`) current: they
@@ -29,15 +29,29 @@ def keys_for(rec: PersonRecord | Features) -> set[str]:
     return {k[:160] for k in raw_blocking_keys(rec)}
 
 
+_KEY_COLS_PERSON = (Person.id, Person.nama, Person.nik, Person.no_kk, Person.nama_ibu, Person.jenis_kelamin,
+                    Person.tanggal_lahir, Person.tahun_lahir)
+
+
+def _key_person_record(r, aliases) -> PersonRecord:
+    """The PersonRecord of a person row (`_KEY_COLS_PERSON`): everything the keys depend on.
+
+    Gender and birth count: weak name parts (`w:`) are compounded with gender and
+    birth decade, and a stated birth date gives the `dob:` key.
+    """
+    return PersonRecord(id=r.id, nama=r.nama or "", aliases=tuple(aliases), nik=r.nik, no_kk=r.no_kk,
+                        nama_ibu=r.nama_ibu, jenis_kelamin=r.jenis_kelamin or "U",
+                        tanggal_lahir=r.tanggal_lahir, tahun_lahir=r.tahun_lahir)
+
+
 def key_record(session_or_conn, person_ids) -> dict[int, PersonRecord]:
-    """Name-level PersonRecords (what keys depend on) of live persons."""
+    """PersonRecords with what the keys depend on (names, NIK, KK, mother, gender, birth) of live persons."""
     ids = list(person_ids)
     out: dict[int, PersonRecord] = {}
     if not ids:
         return out
     rows = session_or_conn.execute(
-        select(Person.id, Person.nama, Person.nik, Person.no_kk, Person.nama_ibu,
-               Person.merged_into_id).where(Person.id.in_(ids))).all()
+        select(*_KEY_COLS_PERSON, Person.merged_into_id).where(Person.id.in_(ids))).all()
     aliases: dict[int, list[str]] = {}
     for pid, alias in session_or_conn.execute(
             select(PersonAlias.person_id, PersonAlias.alias).where(PersonAlias.person_id.in_(ids))
@@ -45,8 +59,7 @@ def key_record(session_or_conn, person_ids) -> dict[int, PersonRecord]:
         aliases.setdefault(pid, []).append(alias)
     for r in rows:
         if r.merged_into_id is None:
-            out[r.id] = PersonRecord(id=r.id, nama=r.nama or "", aliases=tuple(aliases.get(r.id, ())),
-                                     nik=r.nik, no_kk=r.no_kk, nama_ibu=r.nama_ibu)
+            out[r.id] = _key_person_record(r, aliases.get(r.id, ()))
     return out
 
 
@@ -156,7 +169,7 @@ def rebuild_all(session, batch: int = 20000, progress=None) -> int:
     done, last = 0, 0
     while True:
         rows = conn.execute(
-            select(Person.id, Person.nama, Person.nik, Person.no_kk, Person.nama_ibu)
+            select(*_KEY_COLS_PERSON)
             .where(Person.id > last, Person.merged_into_id.is_(None)).order_by(Person.id).limit(batch)).all()
         if not rows:
             break
@@ -167,8 +180,7 @@ def rebuild_all(session, batch: int = 20000, progress=None) -> int:
             aliases[pid].append(alias)
         out = []
         for r in rows:
-            rec = PersonRecord(id=r.id, nama=r.nama or "", aliases=tuple(aliases.get(r.id, ())),
-                               nik=r.nik, no_kk=r.no_kk, nama_ibu=r.nama_ibu)
+            rec = _key_person_record(r, aliases.get(r.id, ()))
             out.extend((r.id, k) for k in {k[:160] for k in raw_blocking_keys(raw_features(rec))})
         if out:
             _write_keys(conn, out, pg)

@@ -115,3 +115,30 @@ def test_candidate_ids_many_equals_plain_reading_of_the_blocks(make_person, sess
         for pid in made:  # look-alikes: keep them out of later scans (the review page shows 25 pairs)
             archive.archive(s, s.get(Person, pid), "data uji")
         s.commit()
+
+
+def test_stored_keys_use_gender_and_birth(make_person, session_ctx):
+    """Weak name parts are stored within the person's own gender and birth decade, and a stated
+    birth date (no NIK) is stored as `dob:` — the same keys `blocking_keys` gives the full record."""
+    import datetime as dt
+
+    from app.services.identity_keys import key_record, keys_for
+    from app.services.matching import raw_blocking_keys
+
+    tag = letters()
+    pid = make_person(nama=f"Siti {tag}", jenis_kelamin="P", tanggal_lahir=dt.date(1984, 3, 9))
+    with session_ctx() as s:
+        keys = _keys(s, pid)
+        assert "dob:1984-03-09" in keys
+        assert {k for k in keys if k.startswith("w:siti|")} == {"w:siti|P|198"}
+        rec = key_record(s, [pid])[pid]
+        assert keys == keys_for(rec) == {k[:160] for k in raw_blocking_keys(dedup.record_from_data(
+            {"nama": f"Siti {tag}", "jenis_kelamin": "P", "tanggal_lahir": dt.date(1984, 3, 9)}))}
+        p = s.get(Person, pid)
+        p.jenis_kelamin, p.tanggal_lahir, p.tahun_lahir = "L", None, 1971
+        s.commit()
+        keys = _keys(s, pid)
+        assert "dob:1984-03-09" not in keys
+        assert {k for k in keys if k.startswith("w:siti|")} == {"w:siti|L|196", "w:siti|L|197"}
+        typed = dedup.record_from_data({"nama": "Siti", "jenis_kelamin": "L", "tahun_lahir": 1972})
+        assert pid in dedup.candidate_ids(s, typed)  # a lone "Siti" finds the person through w:siti|L|197
