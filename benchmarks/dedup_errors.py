@@ -1,7 +1,7 @@
 """Error analysis of the duplicate scan on the labelled synthetic registry.
 
-Runs the same pipeline as ``dedup_quality.py`` (blocking, ``score_batch`` at the
-review threshold, clustering) and groups its errors:
+Runs the same pipeline as ``dedup_quality.py`` (blocking, ``score_batch`` and the
+scan's exclusivity step at the review threshold, clustering) and groups its errors:
 
 - missed true pairs that are *not* ambiguous (not "nothing shared", not "a common
   single name and nothing else"), by comparison level vector and by the noise the
@@ -27,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from app.services import match_batch  # noqa: E402
 from app.services.candidates import candidate_pairs, prepare  # noqa: E402
 from app.services.clustering import EDGE_MARGIN, cluster_pairs, clusters_to_pairs  # noqa: E402
+from app.services.match_batch import exclusivity_adjust  # noqa: E402
 from app.services.matching import (  # noqa: E402
     COMPARISONS,
     MatchModel,
@@ -170,7 +171,8 @@ def main() -> None:
     feats = prepare(recs)
     ia, ib, _ = candidate_pairs(feats)
     model = MatchModel.default().with_token_frequencies(*token_frequencies(recs))
-    s = score_batch(feats, ia, ib, model)
+    s_pair = score_batch(feats, ia, ib, model)
+    s = exclusivity_adjust(ia, ib, s_pair, model)  # the scan's post-scoring step, as dedup.scan_all applies it
     th = model.review_threshold
     scored = {(a, b): v for a, b, v in zip(ia.tolist(), ib.tolist(), s.tolist())}
     near = s >= th - 3
@@ -212,7 +214,7 @@ def main() -> None:
     print("true pairs by kind (missed/found at the review threshold):")
     for kind in ("strong", "ordinary", "common_multi", "common_single", "nothing_shared"):
         print(f"  {kind:15s} missed {kinds[(kind, 'missed')]:5d}  found {kinds[(kind, 'found')]:5d}")
-    calibration(s, pid[ia] == pid[ib])
+    calibration(s_pair, pid[ia] == pid[ib])  # of the pairwise scores
     print("\nlevel vector order: " + " ".join(_COMP_NAMES))
     shares = vector_shares(feats, ia, ib, pid[ia] == pid[ib], model)
     show("missed, not ambiguous, by level vector", fn_lv, n_fn, args.top, args.examples, shares)

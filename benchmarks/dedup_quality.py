@@ -36,6 +36,7 @@ from app.services.matching import (  # noqa: E402
     token_frequencies,
     train_em,
 )
+from app.services.match_batch import exclusivity_adjust  # noqa: E402
 from benchmarks.datagen_people import KELURAHAN, generate  # noqa: E402
 
 
@@ -126,6 +127,42 @@ def fit_name_shape(model: MatchModel, feats, pid, ia, ib, l2: float = 1.0) -> Ma
                    prior=float(odds / (1 + odds)))
 
 
+def fit_exclusivity(model: MatchModel, feats, pid, ia, ib, center: float = 1.0, cut: float = -3.0,
+                    l2: float = 1.0) -> MatchModel:
+    """Parameters of the scan's exclusivity step (``match_batch.exclusivity_adjust``).
+
+    A logistic recalibration of the pairwise score (slope fixed at 1 bit) with the
+    three exclusivity terms and an intercept, on the labelled near pairs (score >=
+    review threshold + cut). The intercept is then shifted so that the review
+    threshold stays the F1-best cut of the adjusted scores.
+    """
+    from app.services.match_batch import exclusivity_adjust, exclusivity_terms
+
+    s = score_batch(feats, ia, ib, model)
+    thr = model.review_threshold
+    near, t = exclusivity_terms(ia, ib, s, thr, center, cut)
+    x = np.column_stack([t[:, near].T, np.ones(len(near))])
+    z0 = s[near] * np.log(2)
+    y = (pid[ia[near]] == pid[ib[near]]).astype(float)
+    w = np.zeros(x.shape[1])
+    for _ in range(40):  # Newton steps of the L2-regularised logistic regression
+        p = 1.0 / (1.0 + np.exp(-np.clip(z0 + x @ w, -30, 30)))
+        grad = x.T @ (p - y) + l2 * w
+        hess = (x * (p * (1 - p))[:, None]).T @ x + l2 * np.eye(len(w))
+        w -= np.linalg.solve(hess, grad)
+    bits = w / np.log(2)
+    params = dict(center=center, cut=cut, cn=float(bits[0]), ex_min=float(bits[1]), ex_max=float(bits[2]),
+                  bias=float(bits[3]))
+    adj = exclusivity_adjust(ia, ib, s, replace(model, exclusivity=params))
+    same = pid[ia] == pid[ib]
+    total = true_pair_count(pid)
+    order = np.argsort(-adj, kind="stable")
+    f1 = 2 * np.cumsum(same[order]) / (np.arange(1, len(adj) + 1) + total)
+    best = float(adj[order][int(np.argmax(f1))])
+    params["bias"] = round(params["bias"] - (best - thr), 4)
+    return replace(model, exclusivity={k: round(v, 4) for k, v in params.items()})
+
+
 def write_default(persons: int, seed: int) -> None:
     """Train the shipped default model on generated data (not the benchmark seed)."""
     recs, truth, _ = generate(persons, seed)
@@ -135,6 +172,7 @@ def write_default(persons: int, seed: int) -> None:
     ia, ib, _ = candidate_pairs(feats)
     model = fit_name_shape(model, feats, pid, ia, ib)
     model = pick_thresholds(model, feats, pid, ia, ib)
+    model = fit_exclusivity(model, feats, pid, ia, ib)
     top = dict(sorted(model.token_freq.items(), key=lambda kv: -kv[1])[:3000])
     model = replace(model, token_freq=top, trained_on=f"labelled synthetic registry, {persons} persons, seed {seed}")
     model.save(DEFAULT_MODEL_PATH)
@@ -230,6 +268,13 @@ def evaluate(model: MatchModel, label: str, recs, feats, pid, ia, ib, common, sa
     s_all = score_batch(feats, ia, ib, model)
     t_score, c_score = time.perf_counter() - t0, time.process_time() - c0
     keep = s_all >= model.review_threshold
+    pw = prf(int((pid[ia[keep]] == pid[ib[keep]]).sum()), int(keep.sum()), total)
+    if model.exclusivity:  # the scan's post-scoring step, exactly as dedup.scan_all applies it
+        print(f"| {label} batch scan, pairwise scores only | {pw[0]:.3f} | {pw[1]:.3f} | {pw[2]:.3f} | |")
+        c1 = time.process_time()
+        s_all = exclusivity_adjust(ia, ib, s_all, model)
+        c_score += time.process_time() - c1
+    keep = s_all >= model.review_threshold
     i, j = ia[keep], ib[keep]
     same = pid[i] == pid[j]
     p, r, f = prf(int(same.sum()), len(i), total)
@@ -238,7 +283,8 @@ def evaluate(model: MatchModel, label: str, recs, feats, pid, ia, ib, common, sa
                              model.review_threshold, model=model)
     cp = clusters_to_pairs(clusters)
     cpf = prf(sum(1 for a, b in cp if pid[a] == pid[b]), len(cp), total)
-    print(f"| {label} batch scan @review {model.review_threshold:g} | {p:.3f} | {r:.3f} | {f:.3f} | score_batch: {len(ia):,} pairs in {t_score:.1f}s wall, {c_score:.1f}s CPU |")
+    step = " + exclusivity" if model.exclusivity else ""
+    print(f"| {label} batch scan{step} @review {model.review_threshold:g} | {p:.3f} | {r:.3f} | {f:.3f} | score_batch: {len(ia):,} pairs in {t_score:.1f}s wall, {c_score:.1f}s CPU |")
     print(f"| {label} batch scan + clustering | {cpf[0]:.3f} | {cpf[1]:.3f} | {cpf[2]:.3f} | {len(clusters):,} clusters |",
           flush=True)
     (rp, rr, rf), p95, n = realtime_eval(recs, feats, pid, model, common, sample)

@@ -607,6 +607,8 @@ def scan_all(session, progress=None, workers: int | None = None, log=None, param
     their score refreshed; the workers also build the kept pairs' reasons, and the parent writes
     each scored chunk's new pairs through the driver (COPY on PostgreSQL) while the workers go on.
     `progress(n)` is called per record loaded; `log(msg)` (optional) gets stage timings.
+    With ``model().exclusivity`` the pairs to queue are chosen by the post-scoring
+    exclusivity step instead (``_queue_exclusive``; docs/matching.md §3).
     """
     import time
 
@@ -664,10 +666,18 @@ def scan_all(session, progress=None, workers: int | None = None, log=None, param
         run.pairs_new += len(inserts)
         kept[0] += len(si)
 
-    score_candidates(feats, ia, ib, m, workers=workers, stats=stats, explain={"place_names": names}, sink=write)
+    if m.exclusivity:  # post-scoring step: the pairwise scores down to review + cut, adjusted together
+        near = score_candidates(feats, ia, ib, m, min_score=m.review_threshold + m.exclusivity["cut"],
+                                workers=workers, stats=stats)
+        del ia, ib
+        say(f"{len(near[0])} pairs at or above review + cut ({m.exclusivity['cut']:g}) "
+            f"at {time.perf_counter() - t0:.1f} s")
+        _queue_exclusive(feats, *near, m, workers, names, write)
+    else:
+        score_candidates(feats, ia, ib, m, workers=workers, stats=stats, explain={"place_names": names}, sink=write)
+        del ia, ib
     say(f"{stats.get('scored', 0)} pairs scored in full, {kept[0]} at or above the review threshold, "
         f"{run.pairs_new} new written, at {time.perf_counter() - t0:.1f} s")
-    del ia, ib
     if updates:
         from sqlalchemy import bindparam, update
 
@@ -680,6 +690,27 @@ def scan_all(session, progress=None, workers: int | None = None, log=None, param
     session.flush()
     say(f"{run.pairs_new} new pairs written at {time.perf_counter() - t0:.1f} s")
     return run
+
+
+def _queue_exclusive(feats, si, sj, sc, m: MatchModel, workers, names: dict, write) -> None:
+    """The scan's exclusivity step (``match_batch.exclusivity_adjust``) and the writing of its pairs.
+
+    ``(si, sj, sc)`` are all candidate pairs scoring >= ``review_threshold + cut``
+    with their pairwise scores. The pairs whose *adjusted* score reaches the review
+    threshold are queued, with their pairwise score, probability and reasons (what
+    ``score_pair`` and the real-time check give), explained in the worker processes.
+    """
+    import numpy as np
+
+    from app.services.candidates import score_candidates
+    from app.services.match_batch import exclusivity_adjust
+
+    keep = np.flatnonzero(exclusivity_adjust(si, sj, sc, m) >= m.review_threshold)
+    si, sj = si[keep], sj[keep]
+    del sc, keep
+    if len(si):
+        score_candidates(feats, si, sj, m, min_score=-np.inf, workers=workers, prefilter=False,
+                         explain={"place_names": names}, sink=write)
 
 
 _PAIR_COLS = ("person_a_id", "person_b_id", "score", "probability", "reasons", "status", "source",

@@ -20,7 +20,8 @@ import numpy as np
 
 from app.services import matching as M
 
-__all__ = ["FeatureTable", "encode_features", "explain_batch", "prepare_table", "score_batch", "score_explained"]
+__all__ = ["FeatureTable", "encode_features", "exclusivity_adjust", "exclusivity_terms", "explain_batch",
+           "prepare_table", "score_batch", "score_explained"]
 
 
 @dataclass
@@ -305,3 +306,101 @@ def score_explained(t: FeatureTable, ia: np.ndarray, ib: np.ndarray, model: M.Ma
         lv = tuple(c[k] for c in cols)
         reasons.append(why(fa, fb, lv, d, M.rarity_part(fa, fb, d, lv[0], tf, model), place_names))
     return keep, scores, probs, reasons
+
+
+# --------------------------------------------------------------------------- post-scan step
+
+
+EXCLUSIVITY_CHUNK = 2_000_000  # neighbour look-ups per step of exclusivity_terms (bounds its memory)
+
+
+def exclusivity_terms(ia, ib, scores, threshold: float, center: float, cut: float) -> tuple[np.ndarray, np.ndarray]:
+    """(positions of the near pairs, terms (3, n)) of the exclusivity adjustment.
+
+    Near pairs are those scoring >= ``threshold + cut``; each is an edge of weight
+    ``w = 1 / (1 + 2^-(score - threshold - center))`` (a soft "is a match" vote).
+    For a near pair (a, b): ``cn`` = sum over records c of w(a, c) w(b, c) (common
+    neighbours: both records also match the same third record), ``ex_a`` = a's
+    other edge weight not shared with b (deg(a) - w(a, b) - cn, >= 0), ``ex_b``
+    likewise. The terms are log2(1 + cn), log2(1 + min(ex_a, ex_b)) and
+    log2(1 + max(ex_a, ex_b)); zero for the other pairs. Pure numpy. ``cn`` walks
+    the neighbours of the record with fewer near pairs and looks each edge to the
+    other record up among the sorted edges, in steps of ``EXCLUSIVITY_CHUNK``
+    look-ups: work ~ sum over near pairs of the smaller near degree. Sums run in
+    a canonical order (neighbours sorted by id), so the result does not depend on
+    the order of the pairs.
+    """
+    ia = np.asarray(ia, np.int64)
+    ib = np.asarray(ib, np.int64)
+    s = np.asarray(scores, np.float64)
+    near = np.flatnonzero(s >= threshold + cut)
+    out = np.zeros((3, len(s)))
+    if not len(near):
+        return near, out
+    a, b = np.minimum(ia[near], ib[near]), np.maximum(ia[near], ib[near])
+    w = 1.0 / (1.0 + np.exp2(-(s[near] - threshold - center)))
+    n = int(b.max()) + 1
+    idx = np.int32 if n < 2**31 else np.int64  # halves the memory of the adjacency at 1 M persons
+    src, dst, ww = np.concatenate([a, b]).astype(idx), np.concatenate([b, a]).astype(idx), np.concatenate([w, w])
+    order = np.lexsort((dst, src))
+    src, dst, ww = src[order], dst[order], ww[order]
+    del order
+    deg = np.bincount(src, ww, n)  # summed in neighbour order
+    start = np.searchsorted(src, np.arange(n + 1, dtype=idx))
+    del src
+    count = np.diff(start)
+    codes = (a << 32) | b
+    eo = np.argsort(codes, kind="stable")
+    e_codes, e_w = codes[eo], w[eo]
+    del eo, codes
+    swap = count[a] > count[b]
+    small, other = np.where(swap, b, a).astype(idx), np.where(swap, a, b).astype(idx)
+    steps = count[small]
+    del swap
+    cn = np.zeros(len(near))
+    ends = np.cumsum(steps)
+    lo = 0
+    while lo < len(near):
+        hi = max(lo + 1, int(np.searchsorted(ends, (ends[lo - 1] if lo else 0) + EXCLUSIVITY_CHUNK, "right")))
+        k = steps[lo:hi]
+        rep = np.repeat(np.arange(lo, hi), k)
+        pos = start[small[rep]] + (np.arange(len(rep)) - np.repeat(np.cumsum(k) - k, k))
+        c, o = dst[pos].astype(np.int64), other[rep].astype(np.int64)
+        look = (np.minimum(c, o) << 32) | np.maximum(c, o)
+        at = np.minimum(np.searchsorted(e_codes, look), len(e_codes) - 1)
+        hit = (e_codes[at] == look) & (c != o)
+        cn[lo:hi] = np.bincount(rep - lo, np.where(hit, ww[pos] * e_w[at], 0.0), hi - lo)
+        lo = hi
+    ex_a, ex_b = np.maximum(deg[a] - w - cn, 0.0), np.maximum(deg[b] - w - cn, 0.0)
+    out[0, near] = np.log2(1.0 + cn)
+    out[1, near] = np.log2(1.0 + np.minimum(ex_a, ex_b))
+    out[2, near] = np.log2(1.0 + np.maximum(ex_a, ex_b))
+    return near, out
+
+
+def exclusivity_adjust(ia, ib, scores, model: M.MatchModel) -> np.ndarray:
+    """The batch scan's post-scoring step: scores adjusted by how exclusive each near pair is.
+
+    ``scores`` are the pairwise scores (``score_batch``) of *all* the scan's candidate
+    pairs ``(ia[k], ib[k])`` scoring at least ``review_threshold + cut`` (others may
+    be passed too; they stay unchanged). A pair whose two records have no other
+    plausible partner gains (bias), one whose records also match a common third
+    record gains more (cn), and one whose records each match several others
+    ("Budi" met six times) loses (ex_min, ex_max). Parameters in bits from
+    ``model.exclusivity`` (fitted on the labelled training registry by
+    ``benchmarks/dedup_quality.fit_exclusivity``); with none the scores are
+    returned unchanged. Decisive pairs (equal NIK) are never lowered below
+    ``decisive_weight``. The result depends on the whole candidate set, so it is a
+    scan-only step: ``score_pair`` and the real-time check give the pairwise score.
+    """
+    s = np.asarray(scores, np.float64)
+    p = model.exclusivity
+    if not p:
+        return s.copy()
+    thr = model.review_threshold
+    near, t = exclusivity_terms(ia, ib, s, thr, p["center"], p["cut"])
+    out = s.copy()
+    adj = p["bias"] + p["cn"] * t[0, near] + p["ex_min"] * t[1, near] + p["ex_max"] * t[2, near]
+    new = out[near] + adj
+    out[near] = np.where(s[near] >= model.decisive_weight, np.maximum(new, model.decisive_weight), new)
+    return np.floor(out * 1e6 + 0.5) / 1e6

@@ -211,6 +211,8 @@ class MatchModel:
     prior_records: int = 0  # registry size the prior was estimated on (0: unknown)
     name_shape: dict[str, float] = field(default_factory=dict)  # "level:parts_a:parts_b" -> bits (<= 0)
     name_alias: dict[str, float] = field(default_factory=dict)  # "level:aliases used (0-2)" -> bits (<= 0)
+    # batch scan's post-scoring step (match_batch.exclusivity_adjust): center, cut, bias, cn, ex_min, ex_max
+    exclusivity: dict[str, float] = field(default_factory=dict)
 
     def weight(self, comp: str, level: int) -> float:
         """log2(m/u) of a comparison level (0 for the null level)."""
@@ -257,6 +259,7 @@ class MatchModel:
             "token_freq": self.token_freq,
             "name_shape": self.name_shape,
             "name_alias": self.name_alias,
+            "exclusivity": self.exclusivity,
         }
 
     @classmethod
@@ -276,6 +279,7 @@ class MatchModel:
             prior_records=int(d.get("prior_records", 0)),
             name_shape={k: float(v) for k, v in d.get("name_shape", {}).items()},
             name_alias={k: float(v) for k, v in d.get("name_alias", {}).items()},
+            exclusivity={k: float(v) for k, v in d.get("exclusivity", {}).items()},
         )
 
     def save(self, path: str | Path) -> None:
