@@ -128,11 +128,12 @@ def fit_name_shape(model: MatchModel, feats, pid, ia, ib, l2: float = 1.0) -> Ma
 
 
 def fit_exclusivity(model: MatchModel, feats, pid, ia, ib, center: float = 1.0, cut: float = -3.0,
-                    l2: float = 1.0) -> MatchModel:
+                    x_max: float = 6.0, l2: float = 1.0) -> MatchModel:
     """Parameters of the scan's exclusivity step (``match_batch.exclusivity_adjust``).
 
     A logistic recalibration of the pairwise score (slope fixed at 1 bit) with the
-    three exclusivity terms and an intercept, on the labelled near pairs (score >=
+    three exclusivity terms, the common-neighbour term times the score above the
+    review threshold (clipped to [cut, x_max]) and an intercept, on the labelled near pairs (score >=
     review threshold + cut). The intercept is then shifted so that the review
     threshold stays the F1-best cut of the adjusted scores.
     """
@@ -141,7 +142,8 @@ def fit_exclusivity(model: MatchModel, feats, pid, ia, ib, center: float = 1.0, 
     s = score_batch(feats, ia, ib, model)
     thr = model.review_threshold
     near, t = exclusivity_terms(ia, ib, s, thr, center, cut)
-    x = np.column_stack([t[:, near].T, np.ones(len(near))])
+    rel = np.clip(s[near] - thr, cut, x_max)
+    x = np.column_stack([t[:, near].T, t[0, near] * rel, np.ones(len(near))])
     z0 = s[near] * np.log(2)
     y = (pid[ia[near]] == pid[ib[near]]).astype(float)
     w = np.zeros(x.shape[1])
@@ -151,8 +153,8 @@ def fit_exclusivity(model: MatchModel, feats, pid, ia, ib, center: float = 1.0, 
         hess = (x * (p * (1 - p))[:, None]).T @ x + l2 * np.eye(len(w))
         w -= np.linalg.solve(hess, grad)
     bits = w / np.log(2)
-    params = dict(center=center, cut=cut, cn=float(bits[0]), ex_min=float(bits[1]), ex_max=float(bits[2]),
-                  bias=float(bits[3]))
+    params = dict(center=center, cut=cut, x_max=x_max, cn=float(bits[0]), ex_min=float(bits[1]),
+                  ex_max=float(bits[2]), cn_x=float(bits[3]), bias=float(bits[4]))
     adj = exclusivity_adjust(ia, ib, s, replace(model, exclusivity=params))
     same = pid[ia] == pid[ib]
     total = true_pair_count(pid)

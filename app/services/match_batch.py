@@ -386,7 +386,9 @@ def exclusivity_adjust(ia, ib, scores, model: M.MatchModel) -> np.ndarray:
     be passed too; they stay unchanged). A pair whose two records have no other
     plausible partner gains (bias), one whose records also match a common third
     record gains more (cn), and one whose records each match several others
-    ("Budi" met six times) loses (ex_min, ex_max). Parameters in bits from
+    ("Budi" met six times) loses (ex_min, ex_max); the common-neighbour gain changes
+    by ``cn_x`` per bit of score above the review threshold (clipped to [cut, x_max]):
+    it matters most for pairs near the threshold. Parameters in bits from
     ``model.exclusivity`` (fitted on the labelled training registry by
     ``benchmarks/dedup_quality.fit_exclusivity``); with none the scores are
     returned unchanged. Decisive pairs (equal NIK) are never lowered below
@@ -400,7 +402,9 @@ def exclusivity_adjust(ia, ib, scores, model: M.MatchModel) -> np.ndarray:
     thr = model.review_threshold
     near, t = exclusivity_terms(ia, ib, s, thr, p["center"], p["cut"])
     out = s.copy()
-    adj = p["bias"] + p["cn"] * t[0, near] + p["ex_min"] * t[1, near] + p["ex_max"] * t[2, near]
+    x = np.clip(s[near] - thr, p["cut"], p.get("x_max", 6.0))  # the common-neighbour gain shrinks for strong pairs
+    adj = p["bias"] + (p["cn"] + p.get("cn_x", 0.0) * x) * t[0, near] + p["ex_min"] * t[1, near] \
+        + p["ex_max"] * t[2, near]
     new = out[near] + adj
     out[near] = np.where(s[near] >= model.decisive_weight, np.maximum(new, model.decisive_weight), new)
     return np.floor(out * 1e6 + 0.5) / 1e6

@@ -71,7 +71,7 @@ def test_adjustment_of_a_lone_pair_a_hub_and_a_triangle():
 
 def test_shipped_model_has_the_step_and_it_only_uses_near_pairs():
     model = MatchModel.default()
-    assert set(model.exclusivity) == {"center", "cut", "bias", "cn", "ex_min", "ex_max"}
+    assert set(model.exclusivity) == {"center", "cut", "x_max", "bias", "cn", "cn_x", "ex_min", "ex_max"}
     recs, _, _ = generate(300, 11)
     feats = prepare(recs)
     ia, ib, _ = candidate_pairs(feats)
