@@ -609,12 +609,15 @@ def scan_all(session, progress=None, workers: int | None = None, log=None, param
     `progress(n)` is called per record loaded; `log(msg)` (optional) gets stage timings.
     With ``model().exclusivity`` the pairs to queue are chosen by the post-scoring
     exclusivity step instead (``_queue_exclusive``; docs/matching.md §3).
+    A second blocking pass scores the pairs of records linked through a common record by
+    scored edges >= review threshold - `CLOSURE_DROP` (`candidates.closure_pairs`: a
+    nickname-only record and the real name, both met by a record carrying the nickname as alias).
     """
     import time
 
     import numpy as np
 
-    from app.services.candidates import candidate_pairs, score_candidates
+    from app.services.candidates import CLOSURE_DROP, candidate_pairs, closure_pairs, score_candidates
 
     t0 = time.perf_counter()
     say = log or (lambda msg: None)
@@ -666,16 +669,33 @@ def scan_all(session, progress=None, workers: int | None = None, log=None, param
         run.pairs_new += len(inserts)
         kept[0] += len(si)
 
+    # pairwise scores down to the closure's edges (and the exclusivity step's near pairs)
+    floor = m.review_threshold - CLOSURE_DROP
+    if m.exclusivity:
+        floor = min(floor, m.review_threshold + m.exclusivity["cut"])
+    si, sj, sc = score_candidates(feats, ia, ib, m, min_score=floor, workers=workers, stats=stats)
+    say(f"{len(si)} pairs at or above review {floor - m.review_threshold:+g} at {time.perf_counter() - t0:.1f} s")
+    # second blocking pass: records linked through a common record (candidates.closure_pairs)
+    ca, cb = closure_pairs(si, sj, sc, m.review_threshold - CLOSURE_DROP, exclude=(ia, ib))
+    del ia, ib
+    if decided and len(ca):
+        keep = ~np.isin(pair_code(ids[ca], ids[cb]), np.array(decided, dtype=np.int64))
+        ca, cb = ca[keep], cb[keep]
+    closure_stats: dict = {}
+    xi, xj, xs = score_candidates(feats, ca, cb, m, min_score=floor, workers=workers, stats=closure_stats)
+    say(f"closure: {len(ca)} pairs of records linked through a common record, {len(xi)} at or above "
+        f"review {floor - m.review_threshold:+g}, at {time.perf_counter() - t0:.1f} s")
+    stats["scored"] = stats.get("scored", 0) + closure_stats.get("scored", 0)
+    si, sj, sc = np.concatenate([si, xi]), np.concatenate([sj, xj]), np.concatenate([sc, xs])
+    del ca, cb, xi, xj, xs
     if m.exclusivity:  # post-scoring step: the pairwise scores down to review + cut, adjusted together
-        near = score_candidates(feats, ia, ib, m, min_score=m.review_threshold + m.exclusivity["cut"],
-                                workers=workers, stats=stats)
-        del ia, ib
-        say(f"{len(near[0])} pairs at or above review + cut ({m.exclusivity['cut']:g}) "
-            f"at {time.perf_counter() - t0:.1f} s")
-        _queue_exclusive(feats, *near, m, workers, names, write)
-    else:
-        score_candidates(feats, ia, ib, m, workers=workers, stats=stats, explain={"place_names": names}, sink=write)
-        del ia, ib
+        _queue_exclusive(feats, si, sj, sc, m, workers, names, write)
+    else:  # the pairs at or above the review threshold, explained in the workers
+        keep = np.flatnonzero(sc >= m.review_threshold)
+        if len(keep):
+            score_candidates(feats, si[keep], sj[keep], m, min_score=-np.inf, workers=workers, prefilter=False,
+                             explain={"place_names": names}, sink=write)
+    del si, sj, sc
     say(f"{stats.get('scored', 0)} pairs scored in full, {kept[0]} at or above the review threshold, "
         f"{run.pairs_new} new written, at {time.perf_counter() - t0:.1f} s")
     if updates:

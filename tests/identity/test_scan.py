@@ -41,3 +41,26 @@ def test_scan_cli_since_decided_and_export(app, make_person, session_ctx, tmp_pa
     assert {"person_a_id", "person_b_id", "score", "status", "reasons"} <= set(rows[0])
     assert any(r["status"] == "berbeda" and int(r["person_a_id"]) == min(a, b) for r in rows)
     assert runner.invoke(args=["dedup", "scan", "--since", "kemarin"]).exit_code != 0
+
+
+def test_scan_second_pass_scores_records_linked_through_a_common_record(make_person, session_ctx):
+    """A nickname-only record and the real name share no key; both meet the record that carries
+    the nickname as alias, so the scan's closure pass scores them too."""
+    import re
+
+    from app.services.candidates import closure_pairs  # noqa: F401  (the pass under test)
+
+    nick, name = letters(), letters()
+    a = make_person(nama=nick.capitalize(), tahun_lahir=1980, jenis_kelamin="L")
+    b = make_person(nama=f"Sutarman {name}", aliases=[nick.capitalize()], tahun_lahir=1980, jenis_kelamin="L")
+    c = make_person(nama=f"Sutarman {name}", tahun_lahir=1981, jenis_kelamin="L")
+    lines: list[str] = []
+    with session_ctx() as s:
+        from app.services.identity_keys import key_record, keys_for
+
+        keys = {pid: keys_for(rec) for pid, rec in key_record(s, [a, b, c]).items()}
+        assert not keys[a] & keys[c] and keys[a] & keys[b] and keys[b] & keys[c]
+        dedup.scan_all(s, log=lines.append, workers=1)
+        s.rollback()
+    closure = [line for line in lines if line.startswith("closure:")]
+    assert closure and int(re.search(r"closure: (\d+) pairs", closure[0]).group(1)) >= 1
