@@ -89,17 +89,19 @@ def pick_thresholds(model: MatchModel, feats, pid, ia, ib) -> MatchModel:
 
 
 def fit_name_shape(model: MatchModel, feats, pid, ia, ib, l2: float = 1.0) -> MatchModel:
-    """Name-shape and alias corrections (bits, <= 0) per name level 1-3.
+    """Name-shape, similarity and alias corrections (bits, <= 0) per name level 1-3.
 
-    Shape: the part counts of the two compared names; alias: how many of the two
+    Shape: the part counts of the two compared names; similarity: the bin of their
+    similarity within the level (``matching.SIM_BINS``); alias: how many of the two
     compared names are aliases (0-2). A logistic recalibration of the model's own
     score with one offset per category (the score's slope fixed at 1 bit), fitted
     on the labelled candidate pairs.
     """
     from app.services import match_batch
-    from app.services.matching import shape_key
+    from app.services.matching import shape_key, sim_key
+    from app.services.names import name_similarity
 
-    model = replace(model, name_shape={}, name_alias={})
+    model = replace(model, name_shape={}, name_alias={}, name_sim={})
     t = match_batch.encode_features(feats)
     lvl, _, pi, pj = match_batch._vector_names(t, ia, ib, model, pairs=True)
     la = np.array([len(feats[a].names[i]) for a, i in zip(ia.tolist(), pi.tolist())])
@@ -108,10 +110,13 @@ def fit_name_shape(model: MatchModel, feats, pid, ia, ib, l2: float = 1.0) -> Ma
                      zip(lvl.tolist(), la.tolist(), lb.tolist())])
     alias = np.array([f"{v}:{(i > 0) + (j > 0)}" if 1 <= v <= 3 else "" for v, i, j in
                       zip(lvl.tolist(), pi.tolist(), pj.tolist())])
+    sims = np.array([sim_key(v, name_similarity(feats[a].names[i], feats[b].names[j])) if 2 <= v <= 3 else ""
+                     for v, a, i, b, j in zip(lvl.tolist(), ia.tolist(), pi.tolist(), ib.tolist(), pj.tolist())])
     cats = sorted(k for k in set(keys.tolist()) if k)
     acats = sorted(k for k in set(alias.tolist()) if k and not k.endswith(":0"))  # no alias: the reference
+    scats = sorted(k for k in set(sims.tolist()) if k)
     x = np.column_stack([(keys == c).astype(float) for c in cats] + [(alias == c).astype(float) for c in acats]
-                        + [np.ones(len(keys))])
+                        + [(sims == c).astype(float) for c in scats] + [np.ones(len(keys))])
     z0 = score_batch(feats, ia, ib, model) * np.log(2)
     y = (pid[ia] == pid[ib]).astype(float)
     w = np.zeros(x.shape[1])
@@ -121,9 +126,10 @@ def fit_name_shape(model: MatchModel, feats, pid, ia, ib, l2: float = 1.0) -> Ma
         hess = (x * (p * (1 - p))[:, None]).T @ x + l2 * np.eye(len(w))
         w -= np.linalg.solve(hess, grad)
     # offsets <= 0 keep the scan's upper bounds valid; the intercept recalibrates the prior
-    bits = {c: min(0.0, round(float(v / np.log(2)), 3)) for c, v in zip(cats + acats, w[:-1])}
+    bits = {c: min(0.0, round(float(v / np.log(2)), 3)) for c, v in zip(cats + acats + scats, w[:-1])}
     odds = model.prior / (1 - model.prior) * 2.0 ** (w[-1] / np.log(2))
     return replace(model, name_shape={c: bits[c] for c in cats}, name_alias={c: bits[c] for c in acats},
+                   name_sim={c: bits[c] for c in scats},
                    prior=float(odds / (1 + odds)))
 
 

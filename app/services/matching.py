@@ -211,6 +211,7 @@ class MatchModel:
     prior_records: int = 0  # registry size the prior was estimated on (0: unknown)
     name_shape: dict[str, float] = field(default_factory=dict)  # "level:parts_a:parts_b" -> bits (<= 0)
     name_alias: dict[str, float] = field(default_factory=dict)  # "level:aliases used (0-2)" -> bits (<= 0)
+    name_sim: dict[str, float] = field(default_factory=dict)  # "level:similarity bin" (sim_key) -> bits (<= 0)
     # batch scan's post-scoring step (match_batch.exclusivity_adjust): center, cut, bias, cn, ex_min, ex_max
     exclusivity: dict[str, float] = field(default_factory=dict)
 
@@ -259,6 +260,7 @@ class MatchModel:
             "token_freq": self.token_freq,
             "name_shape": self.name_shape,
             "name_alias": self.name_alias,
+            "name_sim": self.name_sim,
             "exclusivity": self.exclusivity,
         }
 
@@ -279,6 +281,7 @@ class MatchModel:
             prior_records=int(d.get("prior_records", 0)),
             name_shape={k: float(v) for k, v in d.get("name_shape", {}).items()},
             name_alias={k: float(v) for k, v in d.get("name_alias", {}).items()},
+            name_sim={k: float(v) for k, v in d.get("name_sim", {}).items()},
             exclusivity={k: float(v) for k, v in d.get("exclusivity", {}).items()},
         )
 
@@ -488,6 +491,23 @@ def _shape_offset(ta: Sequence[str], tb: Sequence[str], level: int, model: Match
     return model.name_shape.get(shape_key(level, len(ta), len(tb)), 0.0)
 
 
+# Edges of the similarity bins within a name level (sangat mirip: 0.92-0.94-0.96-0.98-1, mirip: 0.85-0.87-0.89-0.92).
+SIM_BINS = (0.87, 0.89, 0.94, 0.96, 0.98)
+
+
+def sim_key(level: int, sim: float) -> str:
+    """Key of :attr:`MatchModel.name_sim`: name level and the number of ``SIM_BINS`` edges <= the similarity."""
+    return f"{level}:{sum(1 for e in SIM_BINS if sim >= e)}"
+
+
+def _sim_offset(sim: float, level: int, model: MatchModel) -> float:
+    """Similarity correction (bits, <= 0) within a name level: a *sangat mirip* name at 0.93 is
+    weaker evidence than one at 0.99. Learned on the training registry (``dedup_quality.py``)."""
+    if not model.name_sim or not _TF_LEVELS.get(COMPARISONS["nama"][level]):
+        return 0.0
+    return model.name_sim.get(sim_key(level, sim), 0.0)
+
+
 def _alias_offset(i: int, j: int, level: int, model: MatchModel) -> float:
     """Correction (bits, <= 0) when the compared names are aliases (street names, short forms)
     of one or both records: "Kang Odin" [Bonyok] / "Sanip" [Bonyok] is weak evidence."""
@@ -497,11 +517,11 @@ def _alias_offset(i: int, j: int, level: int, model: MatchModel) -> float:
 
 
 def _name_adjustment(fa: Features, fb: Features, d: _Detail, level: int, model: MatchModel) -> float:
-    """Rarity adjustment plus the name-shape and alias corrections of the compared names."""
+    """Rarity adjustment plus the name-shape, similarity and alias corrections of the compared names."""
     i, j = d.name_pair
     ta, tb = fa.names[i], fb.names[j]
-    return _tf_adjustment(fa, fb, d, level, model) + _shape_offset(ta, tb, level, model) + _alias_offset(i, j, level,
-                                                                                                         model)
+    return (_tf_adjustment(fa, fb, d, level, model) + _shape_offset(ta, tb, level, model)
+            + _sim_offset(d.name_sim, level, model) + _alias_offset(i, j, level, model))
 
 
 def rarity_part(fa: Features, fb: Features, d: _Detail, level: int, adjustment: float, model: MatchModel) -> float:
@@ -509,7 +529,9 @@ def rarity_part(fa: Features, fb: Features, d: _Detail, level: int, adjustment: 
     if not (fa.names and fb.names):
         return adjustment
     i, j = d.name_pair
-    return adjustment - _shape_offset(fa.names[i], fb.names[j], level, model) - _alias_offset(i, j, level, model)
+    sim = name_similarity(fa.names[i], fb.names[j]) if model.name_sim else 0.0  # d may carry only the pair
+    return (adjustment - _shape_offset(fa.names[i], fb.names[j], level, model) - _sim_offset(sim, level, model)
+            - _alias_offset(i, j, level, model))
 
 
 def _strongest_name(fa: Features, fb: Features, d: _Detail, levels: tuple[int, ...], model: MatchModel):

@@ -287,6 +287,7 @@ class NameIndex:
         lvl_u = np.select([sim_u >= 1.0, sim_u >= 0.92, sim_u >= 0.85, sim_u >= 0.75], [1, 2, 3, 4], default=5)
         tf_u = _tf_adjustments(lvl_u, share_u, model)
         tf_u = tf_u + _shape_offsets(lvl_u, self.tup_len[uniq >> 32], self.tup_len[uniq & 0xFFFFFFFF], model)
+        tf_u = tf_u + _sim_offsets(lvl_u, sim_u, model)
         lvl, tf = lvl_u[inv], tf_u[inv]
         tf = tf + _alias_offsets(lvl, (i > 0).astype(np.int64) + (j > 0), model)
         multi = counts > 1
@@ -323,6 +324,21 @@ def _shape_offsets(levels: np.ndarray, la: np.ndarray, lb: np.ndarray, model: M.
         lv, a, b = (int(x) for x in key.split(":"))
         if M._TF_LEVELS.get(M.COMPARISONS["nama"][lv]):
             out[(levels == lv) & (lo == a) & (hi == b)] = bits
+    return out
+
+
+def _sim_offsets(levels: np.ndarray, sims: np.ndarray, model: M.MatchModel) -> np.ndarray:
+    """``matching._sim_offset`` per (level, name similarity); 0 where none applies."""
+    out = np.zeros(len(levels))
+    if not model.name_sim:
+        return out
+    bins = np.zeros(len(sims), np.int64)
+    for edge in M.SIM_BINS:
+        bins += sims >= edge
+    for key, bits in model.name_sim.items():
+        lv, k = (int(x) for x in key.split(":"))
+        if M._TF_LEVELS.get(M.COMPARISONS["nama"][lv]):
+            out[(levels == lv) & (bins == k)] = bits
     return out
 
 

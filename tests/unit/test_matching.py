@@ -288,7 +288,7 @@ def test_model_json_keeps_the_name_shape(tmp_path):
 
 
 def test_vector_score_batch_equals_score_features_with_name_shape():
-    """The numpy name comparison (>= 2000 pairs) applies the same name-shape and alias offsets, bit for bit."""
+    """The numpy name comparison (>= 2000 pairs) applies the same name-shape, similarity and alias offsets, bit for bit."""
     from dataclasses import replace
 
     from app.services.match_batch import VECTOR_MIN_PAIRS
@@ -300,12 +300,34 @@ def test_vector_score_batch_equals_score_features_with_name_shape():
     ia, ib, _ = candidate_pairs(feats)
     shape = {f"{lv}:{a}:{b}": -0.37 * lv - a - 0.11 * b for lv in (1, 2, 3) for a in (1, 2, 3) for b in (a, 3)}
     alias = {f"{lv}:{k}": -0.29 * lv - 0.7 * k for lv in (1, 2, 3) for k in (1, 2)}
-    model = replace(MODEL.with_token_frequencies(*token_frequencies(recs)), name_shape=shape, name_alias=alias)
+    sims = {f"{lv}:{k}": -0.53 * lv - 0.31 * k for lv in (2, 3) for k in range(6)}
+    model = replace(MODEL.with_token_frequencies(*token_frequencies(recs)), name_shape=shape, name_alias=alias,
+                    name_sim=sims)
     assert len(ia) >= VECTOR_MIN_PAIRS
     got = score_batch(feats, ia, ib, model)
     want = np.array([score_features(feats[i], feats[j], model, explain=False).score for i, j in zip(ia, ib)])
     assert (got == want).all()
     assert (got != score_batch(feats, ia, ib, replace(model, name_shape={}, name_alias={}))).sum() > 100
+    assert (got != score_batch(feats, ia, ib, replace(model, name_sim={}))).sum() > 100
+
+
+def test_similarity_correction_within_a_name_level():
+    """A very similar name gets the offset of its similarity bin; reasons are unchanged; exact names get none."""
+    from dataclasses import replace
+
+    from app.services.matching import SIM_BINS, sim_key
+    from app.services.names import name_similarity
+
+    plain = replace(MODEL, name_sim={})
+    binned = replace(plain, name_sim={"2:2": -2.5, "2:3": -1.5, "2:4": -0.5, "3:0": -3.0, "3:1": -2.0, "3:2": -1.0})
+    a, b = rec(1, "Sugiyono Hartono", jenis_kelamin="L"), rec(2, "Sugiyono Hartana", jenis_kelamin="L")
+    sim = name_similarity(features(a).names[0], features(b).names[0])
+    key = sim_key(2 if sim >= 0.92 else 3, sim)
+    assert key == f"{key[0]}:{sum(sim >= e for e in SIM_BINS)}" and binned.name_sim.get(key, 0.0) < 0
+    x, y = score_pair(a, b, plain), score_pair(a, b, binned)
+    assert abs((y.score - x.score) - binned.name_sim.get(key, 0.0)) < 1e-5 and x.reasons == y.reasons
+    same = (rec(3, "Sugiyono", jenis_kelamin="L"), rec(4, "Sugiyono", jenis_kelamin="L"))
+    assert score_pair(*same, plain).score == score_pair(*same, binned).score
 
 
 def test_alias_correction_weakens_a_match_on_shared_nicknames():
