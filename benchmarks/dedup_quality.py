@@ -133,7 +133,7 @@ def fit_name_shape(model: MatchModel, feats, pid, ia, ib, l2: float = 1.0) -> Ma
                    prior=float(odds / (1 + odds)))
 
 
-def fit_exclusivity(model: MatchModel, feats, pid, ia, ib, center: float = 1.0, cut: float = -3.0,
+def fit_exclusivity(model: MatchModel, feats, pid, ia, ib, center: float = 1.0, cut: float = -4.0,
                     x_max: float = 6.0, l2: float = 1.0) -> MatchModel:
     """Parameters of the scan's exclusivity step (``match_batch.exclusivity_adjust``).
 
