@@ -21,7 +21,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from app.services.candidates import KeyIndex, candidate_pairs, prepare  # noqa: E402
+from app.services.candidates import CLOSURE_DROP, KeyIndex, candidate_pairs, closure_pairs, prepare  # noqa: E402
 from app.services.clustering import cluster_pairs, clusters_to_pairs  # noqa: E402
 from app.services.matching import (  # noqa: E402
     COMPARISONS,
@@ -368,11 +368,14 @@ def main() -> None:
     feats = prepare(recs)
     ia, ib, common = candidate_pairs(feats)
     total = true_pair_count(pid)
+    model = MatchModel.default().with_token_frequencies(*token_frequencies(recs))
+    n_keys = len(ia)
+    ca, cb = closure_pairs(ia, ib, score_batch(feats, ia, ib, model), model.review_threshold - CLOSURE_DROP)
+    ia, ib = np.concatenate([ia, ca]), np.concatenate([ib, cb])  # second pass: candidates of candidates
     blocked = int((pid[ia] == pid[ib]).sum())
     print(f"persons={args.persons} records={len(recs)} true pairs={total} seed={args.seed}")
-    print(f"blocking: {len(ia):,} candidate pairs, recall {blocked / total:.4f}, "
-          f"{len(common)} common keys compounded, {time.perf_counter() - t0:.1f}s")
-    model = MatchModel.default().with_token_frequencies(*token_frequencies(recs))
+    print(f"blocking: {len(ia):,} candidate pairs ({n_keys:,} from keys, {len(ca):,} from the closure), "
+          f"recall {blocked / total:.4f}, {len(common)} common keys compounded, {time.perf_counter() - t0:.1f}s")
     print(f"score consistency (batch vs score_pair): {consistency_check(recs, feats, ia, ib, model)} mismatches")
     nothing, common_only, single, nick = hard_case_shares(feats, pid, model)
     print(f"hard true pairs: nothing shared {nothing:.1%}, common name only {common_only:.1%} "
