@@ -723,14 +723,28 @@ def _queue_exclusive(feats, si, sj, sc, m: MatchModel, workers, names: dict, wri
     import numpy as np
 
     from app.services.candidates import score_candidates
-    from app.services.match_batch import exclusivity_adjust
+    from app.services.match_batch import exclusivity_adjust, exclusivity_notes
 
-    keep = np.flatnonzero(exclusivity_adjust(si, sj, sc, m) >= m.review_threshold)
+    terms: dict = {}
+    adjusted = exclusivity_adjust(si, sj, sc, m, terms)
+    keep = np.flatnonzero(adjusted >= m.review_threshold)
+    notes = {(a << 32) | b: note for a, b, note in zip(np.minimum(si[keep], sj[keep]).tolist(),
+                                                        np.maximum(si[keep], sj[keep]).tolist(),
+                                                        exclusivity_notes(sc, adjusted, terms, keep)) if note}
     si, sj = si[keep], sj[keep]
-    del sc, keep
+    del sc, keep, adjusted, terms
+
+    def write_noted(ci, cj, scores, probs, reasons) -> None:  # the step's note joins the pairwise reasons
+        reasons = list(reasons)
+        for k, (a, b) in enumerate(zip(ci.tolist(), cj.tolist())):
+            note = notes.get((min(a, b) << 32) | max(a, b))
+            if note:
+                reasons[k] = json.dumps([*json.loads(reasons[k]), note], ensure_ascii=False)
+        write(ci, cj, scores, probs, reasons)
+
     if len(si):
         score_candidates(feats, si, sj, m, min_score=-np.inf, workers=workers, prefilter=False,
-                         explain={"place_names": names}, sink=write)
+                         explain={"place_names": names}, sink=write_noted)
 
 
 _PAIR_COLS = ("person_a_id", "person_b_id", "score", "probability", "reasons", "status", "source",

@@ -378,7 +378,7 @@ def exclusivity_terms(ia, ib, scores, threshold: float, center: float, cut: floa
     return near, out
 
 
-def exclusivity_adjust(ia, ib, scores, model: M.MatchModel) -> np.ndarray:
+def exclusivity_adjust(ia, ib, scores, model: M.MatchModel, terms: dict | None = None) -> np.ndarray:
     """The batch scan's post-scoring step: scores adjusted by how exclusive each near pair is.
 
     ``scores`` are the pairwise scores (``score_batch``) of *all* the scan's candidate
@@ -394,6 +394,7 @@ def exclusivity_adjust(ia, ib, scores, model: M.MatchModel) -> np.ndarray:
     returned unchanged. Decisive pairs (equal NIK) are never lowered below
     ``decisive_weight``. The result depends on the whole candidate set, so it is a
     scan-only step: ``score_pair`` and the real-time check give the pairwise score.
+    A ``terms`` dict receives the step's terms (``exclusivity_notes`` reads them).
     """
     s = np.asarray(scores, np.float64)
     p = model.exclusivity
@@ -401,6 +402,8 @@ def exclusivity_adjust(ia, ib, scores, model: M.MatchModel) -> np.ndarray:
         return s.copy()
     thr = model.review_threshold
     near, t = exclusivity_terms(ia, ib, s, thr, p["center"], p["cut"])
+    if terms is not None:  # for exclusivity_notes
+        terms["terms"] = t
     out = s.copy()
     x = np.clip(s[near] - thr, p["cut"], p.get("x_max", 6.0))  # the common-neighbour gain shrinks for strong pairs
     adj = p["bias"] + (p["cn"] + p.get("cn_x", 0.0) * x) * t[0, near] + p["ex_min"] * t[1, near] \
@@ -408,3 +411,23 @@ def exclusivity_adjust(ia, ib, scores, model: M.MatchModel) -> np.ndarray:
     new = out[near] + adj
     out[near] = np.where(s[near] >= model.decisive_weight, np.maximum(new, model.decisive_weight), new)
     return np.floor(out * 1e6 + 0.5) / 1e6
+
+
+SHARED_NOTE = "keduanya juga mirip dengan orang ketiga yang sama"
+LONE_NOTE = "tidak ada calon lain yang mirip dengan keduanya"
+
+
+def exclusivity_notes(scores, adjusted, terms: dict, positions) -> list[str | None]:
+    """For reviewers: why the exclusivity step raised each pair at ``positions`` (or None).
+
+    A pair the step raised either has records that also match a common third record
+    (``log2(1 + cn) >= 0.5``) or records with hardly any other near partner; the note is
+    added to the pair's reasons, which otherwise show only the pairwise evidence.
+    """
+    t = terms.get("terms")
+    if t is None:
+        return [None] * len(positions)
+    k = np.asarray(positions, np.int64)
+    raised = np.asarray(adjusted)[k] > np.asarray(scores)[k]
+    shared, lone = t[0, k] >= 0.5, t[2, k] < 0.3
+    return [SHARED_NOTE if r and c else LONE_NOTE if r and o else None for r, c, o in zip(raised, shared, lone)]

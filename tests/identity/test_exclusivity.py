@@ -1,10 +1,11 @@
 """The batch scan's exclusivity step: its graph terms, and the scan queues what it selects."""
+import json
 from dataclasses import replace
 
 import numpy as np
 
 from app.services.candidates import candidate_pairs, prepare, score_candidates
-from app.services.match_batch import exclusivity_adjust, exclusivity_terms
+from app.services.match_batch import LONE_NOTE, SHARED_NOTE, exclusivity_adjust, exclusivity_notes, exclusivity_terms
 from app.services.matching import MatchModel
 from benchmarks.datagen_people import generate
 
@@ -69,6 +70,22 @@ def test_adjustment_of_a_lone_pair_a_hub_and_a_triangle():
     assert np.array_equal(exclusivity_adjust(ia, ib, s, replace(model, exclusivity={})), s)
 
 
+def test_notes_say_why_the_step_raised_a_pair():
+    model = replace(MatchModel.default(), review_threshold=0.0,
+                    exclusivity=dict(center=1.0, cut=-3.0, bias=1.0, cn=2.0, ex_min=-1.0, ex_max=-1.0))
+    ia = np.array([0, 2, 3, 2, 5, 5, 5, 5, 10])
+    ib = np.array([1, 3, 4, 4, 6, 7, 8, 9, 11])
+    s = np.array([-0.5, 3.0, 3.0, 3.0, -0.5, -0.5, -0.5, -0.5, -3.5])
+    terms: dict = {}
+    adj = exclusivity_adjust(ia, ib, s, model, terms)
+    assert np.array_equal(adj, exclusivity_adjust(ia, ib, s, model))  # asking for the terms changes nothing
+    notes = exclusivity_notes(s, adj, terms, range(len(s)))
+    assert notes[0] == LONE_NOTE  # no other partner
+    assert notes[1] == notes[2] == notes[3] == SHARED_NOTE  # the triangle
+    assert notes[4:] == [None] * 5  # the hub was lowered; below the cut nothing changed
+    assert exclusivity_notes(s, adj, {}, [0, 1]) == [None, None]
+
+
 def test_shipped_model_has_the_step_and_it_only_uses_near_pairs():
     model = MatchModel.default()
     assert set(model.exclusivity) == {"center", "cut", "x_max", "bias", "cn", "cn_x", "ex_min", "ex_max"}
@@ -114,6 +131,18 @@ def test_full_scan_queues_the_pairs_the_step_selects_with_their_pairwise_score(a
         s.commit()
         rows = s.execute(select(CandidatePair.person_a_id, CandidatePair.person_b_id, CandidatePair.score)
                          .where(CandidatePair.person_a_id.in_(mine), CandidatePair.person_b_id.in_(mine))).all()
+        reasons = dict(((a, b), json.loads(r)) for a, b, r in s.execute(
+            select(CandidatePair.person_a_id, CandidatePair.person_b_id, CandidatePair.reasons)
+            .where(CandidatePair.person_a_id.in_(mine), CandidatePair.person_b_id.in_(mine))))
     assert {(a, b) for a, b, _ in rows} == expected
+    terms: dict = {}
+    adj = exclusivity_adjust(i, j, sc, model, terms)
+    note_of = {dedup.ordered(ids[i[x]], ids[j[x]]): n for x, n in zip(k, exclusivity_notes(sc, adj, terms, k))}
+    assert any(note_of[pair] for pair in expected)  # at least one queued pair carries a note
     for a, b, score in rows:  # stored: the pairwise score, as the real-time check gives it
-        assert score == score_features(feats[index[a]], feats[index[b]], model).score
+        res = score_features(feats[index[a]], feats[index[b]], model)
+        assert score == res.score
+        # the reasons: the pairwise ones (place names instead of codes), and the step's note where it raised the pair
+        note, got = note_of[(a, b)], reasons[(a, b)]
+        assert len(got) == len(res.reasons) + bool(note)
+        assert (got[-1] == note) if note else not {LONE_NOTE, SHARED_NOTE} & set(got)
