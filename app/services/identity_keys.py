@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 
 from app.models import Encounter, MatchFeature, MatchKey, Person, PersonAlias
 from app.services import bulk_rows, feature_store
-from app.services.matching import Features, PersonRecord, raw_blocking_keys
+from app.services.matching import Features, PersonRecord, compound_key, features, raw_blocking_keys
+from app.services.names import WEAK_TOKENS
 
 KEY_FIELDS = {"nama", "nik", "no_kk", "nama_ibu", "merged_into_id", "jenis_kelamin",
               "tanggal_lahir", "tahun_lahir"}
@@ -25,8 +26,30 @@ ENCOUNTER_FIELDS = {"person_id", "kelurahan_kode", "is_archived"}
 
 
 def keys_for(rec: PersonRecord | Features) -> set[str]:
-    """The stored keys of a record (raw blocking keys, never compounded)."""
-    return {k[:160] for k in raw_blocking_keys(rec)}
+    """The stored keys of a record: its raw blocking keys and its generation keys (`generation_keys`)."""
+    f = rec if isinstance(rec, Features) else features(rec)
+    return {k[:160] for k in raw_blocking_keys(f) | generation_keys(f)}
+
+
+def generation_keys(f: Features) -> set[str]:
+    """`c:token|gender|decade` for each name part, when the birth year is known.
+
+    A common name ("Budi") is a giant block in a big registry: the real-time check
+    takes the smallest blocks first, and of a giant block it can read only the first
+    `MAX_CANDIDATES` persons, who may all be of another generation. The generation
+    block of the same part (`c:budi|L|197`) holds only the persons of the same gender
+    and birth decade, so it is read whole. Stored and looked up only (the scan
+    compounds its common keys itself, `candidates.py`); a record without a birth year
+    gets none (it would need all eleven decades).
+    """
+    if f.year is None:
+        return set()
+    out: set[str] = set()
+    for toks in f.names:
+        for t in toks:
+            if len(t) >= 2 and t not in WEAK_TOKENS:  # weak parts already have their w: keys
+                out |= compound_key("c:" + t, f)
+    return out
 
 
 _KEY_COLS_PERSON = (Person.id, Person.nama, Person.nik, Person.no_kk, Person.nama_ibu, Person.jenis_kelamin,
@@ -181,7 +204,7 @@ def rebuild_all(session, batch: int = 20000, progress=None) -> int:
         out = []
         for r in rows:
             rec = _key_person_record(r, aliases.get(r.id, ()))
-            out.extend((r.id, k) for k in {k[:160] for k in raw_blocking_keys(raw_features(rec))})
+            out.extend((r.id, k) for k in keys_for(raw_features(rec)))
         if out:
             _write_keys(conn, out, pg)
         done += len(rows)

@@ -132,8 +132,10 @@ def test_stored_keys_use_gender_and_birth(make_person, session_ctx):
         assert "dob:1984-03-09" in keys
         assert {k for k in keys if k.startswith("w:siti|")} == {"w:siti|P|198"}
         rec = key_record(s, [pid])[pid]
-        assert keys == keys_for(rec) == {k[:160] for k in raw_blocking_keys(dedup.record_from_data(
-            {"nama": f"Siti {tag}", "jenis_kelamin": "P", "tanggal_lahir": dt.date(1984, 3, 9)}))}
+        assert keys == keys_for(rec)
+        assert {k for k in keys if not k.startswith("c:")} == {k[:160] for k in raw_blocking_keys(
+            dedup.record_from_data({"nama": f"Siti {tag}", "jenis_kelamin": "P", "tanggal_lahir": dt.date(1984, 3, 9)}))}
+        assert {k for k in keys if k.startswith("c:")} == {f"c:{tag.lower()}|P|198"}  # generation key, not for Siti
         p = s.get(Person, pid)
         p.jenis_kelamin, p.tanggal_lahir, p.tahun_lahir = "L", None, 1971
         s.commit()
@@ -142,3 +144,21 @@ def test_stored_keys_use_gender_and_birth(make_person, session_ctx):
         assert {k for k in keys if k.startswith("w:siti|")} == {"w:siti|L|196", "w:siti|L|197"}
         typed = dedup.record_from_data({"nama": "Siti", "jenis_kelamin": "L", "tahun_lahir": 1972})
         assert pid in dedup.candidate_ids(s, typed)  # a lone "Siti" finds the person through w:siti|L|197
+
+
+def test_generation_keys_find_the_person_behind_a_giant_common_name_block(make_person, session_ctx):
+    """A common name's block larger than the cap gives only its first persons; the generation
+    key (`c:name|gender|decade`) reaches the person of the typed generation anyway."""
+    from app.services.identity_keys import generation_keys
+    from app.services.matching import features
+
+    tag = letters()
+    older = [make_person(nama=tag, jenis_kelamin="L", tahun_lahir=1950 + k) for k in range(6)]
+    mine = make_person(nama=tag, jenis_kelamin="L", tahun_lahir=1994)
+    typed = dedup.record_from_data({"nama": tag, "jenis_kelamin": "L", "tahun_lahir": 1995})
+    assert f"c:{tag.lower()}|L|199" in generation_keys(features(typed))
+    assert not generation_keys(features(dedup.record_from_data({"nama": tag, "jenis_kelamin": "L"})))
+    with session_ctx() as s:
+        found = dedup.candidate_ids(s, typed, limit=3)  # the name's own blocks hold 7 persons
+        assert mine in found and len(found) <= 3
+        assert not set(older[:3]) & dedup.candidate_ids(s, typed, limit=3)  # another generation is not read
