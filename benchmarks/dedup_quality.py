@@ -119,18 +119,25 @@ def fit_name_shape(model: MatchModel, feats, pid, ia, ib, l2: float = 1.0) -> Ma
                         + [(sims == c).astype(float) for c in scats] + [np.ones(len(keys))])
     z0 = score_batch(feats, ia, ib, model) * np.log(2)
     y = (pid[ia] == pid[ib]).astype(float)
-    w = np.zeros(x.shape[1])
-    for _ in range(30):  # Newton steps of the L2-regularised logistic regression
-        p = 1.0 / (1.0 + np.exp(-np.clip(z0 + x @ w, -30, 30)))
-        grad = x.T @ (p - y) + l2 * w
-        hess = (x * (p * (1 - p))[:, None]).T @ x + l2 * np.eye(len(w))
-        w -= np.linalg.solve(hess, grad)
+    w = logistic_offsets(x, z0, y, l2, steps=30)
     # offsets <= 0 keep the scan's upper bounds valid; the intercept recalibrates the prior
     bits = {c: min(0.0, round(float(v / np.log(2)), 3)) for c, v in zip(cats + acats + scats, w[:-1])}
     odds = model.prior / (1 - model.prior) * 2.0 ** (w[-1] / np.log(2))
     return replace(model, name_shape={c: bits[c] for c in cats}, name_alias={c: bits[c] for c in acats},
                    name_sim={c: bits[c] for c in scats},
                    prior=float(odds / (1 + odds)))
+
+
+def logistic_offsets(x: np.ndarray, z0: np.ndarray, y: np.ndarray, l2: float, steps: int) -> np.ndarray:
+    """Weights (nats) of an L2-regularised logistic regression of ``y`` on ``x`` with fixed offset ``z0``
+    (Newton steps)."""
+    w = np.zeros(x.shape[1])
+    for _ in range(steps):
+        p = 1.0 / (1.0 + np.exp(-np.clip(z0 + x @ w, -30, 30)))
+        grad = x.T @ (p - y) + l2 * w
+        hess = (x * (p * (1 - p))[:, None]).T @ x + l2 * np.eye(len(w))
+        w -= np.linalg.solve(hess, grad)
+    return w
 
 
 def fit_exclusivity(model: MatchModel, feats, pid, ia, ib, center: float = 1.0, cut: float = -4.0,
@@ -152,12 +159,7 @@ def fit_exclusivity(model: MatchModel, feats, pid, ia, ib, center: float = 1.0, 
     x = np.column_stack([t[:, near].T, t[0, near] * rel, np.ones(len(near))])
     z0 = s[near] * np.log(2)
     y = (pid[ia[near]] == pid[ib[near]]).astype(float)
-    w = np.zeros(x.shape[1])
-    for _ in range(40):  # Newton steps of the L2-regularised logistic regression
-        p = 1.0 / (1.0 + np.exp(-np.clip(z0 + x @ w, -30, 30)))
-        grad = x.T @ (p - y) + l2 * w
-        hess = (x * (p * (1 - p))[:, None]).T @ x + l2 * np.eye(len(w))
-        w -= np.linalg.solve(hess, grad)
+    w = logistic_offsets(x, z0, y, l2, steps=40)
     bits = w / np.log(2)
     params = dict(center=center, cut=cut, x_max=x_max, cn=float(bits[0]), ex_min=float(bits[1]),
                   ex_max=float(bits[2]), cn_x=float(bits[3]), bias=float(bits[4]))

@@ -55,13 +55,19 @@ def test_terms_equal_a_plain_graph_computation():
         match_batch.EXCLUSIVITY_CHUNK = old
 
 
-def test_adjustment_of_a_lone_pair_a_hub_and_a_triangle():
+def _toy_graph():
+    """A model with a simple step and a scored graph: 0-1 alone; 2-3, 3-4, 2-4 a triangle;
+    5 linked to 6, 7, 8, 9 (a common name); 10-11 far below the cut."""
     model = replace(MatchModel.default(), review_threshold=0.0,
                     exclusivity=dict(center=1.0, cut=-3.0, bias=1.0, cn=2.0, ex_min=-1.0, ex_max=-1.0))
-    # 0-1 alone; 2-3, 3-4, 2-4 a triangle; 5 linked to 6, 7, 8, 9 (a common name); 10-11 far below the cut
     ia = np.array([0, 2, 3, 2, 5, 5, 5, 5, 10])
     ib = np.array([1, 3, 4, 4, 6, 7, 8, 9, 11])
     s = np.array([-0.5, 3.0, 3.0, 3.0, -0.5, -0.5, -0.5, -0.5, -3.5])
+    return model, ia, ib, s
+
+
+def test_adjustment_of_a_lone_pair_a_hub_and_a_triangle():
+    model, ia, ib, s = _toy_graph()
     adj = exclusivity_adjust(ia, ib, s, model)
     assert adj[0] == -0.5 + 1.0  # no other partner: the bias alone
     assert adj[1] - s[1] > adj[0] - s[0]  # both also match record 4
@@ -71,11 +77,7 @@ def test_adjustment_of_a_lone_pair_a_hub_and_a_triangle():
 
 
 def test_notes_say_why_the_step_raised_a_pair():
-    model = replace(MatchModel.default(), review_threshold=0.0,
-                    exclusivity=dict(center=1.0, cut=-3.0, bias=1.0, cn=2.0, ex_min=-1.0, ex_max=-1.0))
-    ia = np.array([0, 2, 3, 2, 5, 5, 5, 5, 10])
-    ib = np.array([1, 3, 4, 4, 6, 7, 8, 9, 11])
-    s = np.array([-0.5, 3.0, 3.0, 3.0, -0.5, -0.5, -0.5, -0.5, -3.5])
+    model, ia, ib, s = _toy_graph()
     terms: dict = {}
     adj = exclusivity_adjust(ia, ib, s, model, terms)
     assert np.array_equal(adj, exclusivity_adjust(ia, ib, s, model))  # asking for the terms changes nothing
