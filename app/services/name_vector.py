@@ -327,29 +327,29 @@ def _shape_offsets(levels: np.ndarray, la: np.ndarray, lb: np.ndarray, model: M.
     return out
 
 
-def _sim_offsets(levels: np.ndarray, sims: np.ndarray, model: M.MatchModel) -> np.ndarray:
-    """``matching._sim_offset`` per (level, name similarity); 0 where none applies."""
+def _level_offsets(levels: np.ndarray, kinds: np.ndarray, table: dict[str, float]) -> np.ndarray:
+    """Bits of a "level:kind" offset table per (name level, kind); 0 where none applies."""
     out = np.zeros(len(levels))
+    for key, bits in table.items():
+        lv, k = (int(x) for x in key.split(":"))
+        if M._TF_LEVELS.get(M.COMPARISONS["nama"][lv]):
+            out[(levels == lv) & (kinds == k)] = bits
+    return out
+
+
+def _sim_offsets(levels: np.ndarray, sims: np.ndarray, model: M.MatchModel) -> np.ndarray:
+    """``matching._sim_offset`` per (level, name similarity): the similarity bin is the kind."""
     if not model.name_sim:
-        return out
+        return np.zeros(len(levels))
     bins = np.zeros(len(sims), np.int64)
     for edge in M.SIM_BINS:
         bins += sims >= edge
-    for key, bits in model.name_sim.items():
-        lv, k = (int(x) for x in key.split(":"))
-        if M._TF_LEVELS.get(M.COMPARISONS["nama"][lv]):
-            out[(levels == lv) & (bins == k)] = bits
-    return out
+    return _level_offsets(levels, bins, model.name_sim)
 
 
 def _alias_offsets(levels: np.ndarray, aliases: np.ndarray, model: M.MatchModel) -> np.ndarray:
     """``matching._alias_offset`` per (level, number of aliases among the compared names)."""
-    out = np.zeros(len(levels))
-    for key, bits in model.name_alias.items():
-        lv, k = (int(x) for x in key.split(":"))
-        if M._TF_LEVELS.get(M.COMPARISONS["nama"][lv]):
-            out[(levels == lv) & (aliases == k)] = bits
-    return out
+    return _level_offsets(levels, aliases, model.name_alias)
 
 
 def _tf_adjustments(levels: np.ndarray, share: np.ndarray, model: M.MatchModel) -> np.ndarray:
