@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import and_, event, false, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from app.models.base import now_local
 from app.models.casework import (
@@ -78,6 +78,32 @@ def _need_open(case: Case) -> None:
         raise CaseworkError("Kasus sudah ditutup.")
 
 
+# -- a person's cases ------------------------------------------------------------
+
+# A case ends with terminasi; any other state (hilang_kontak included: it reopens on the
+# next contact) keeps it the person's active case, and a person may open only one.
+ENDED_STATE = "terminasi"
+
+
+def cases_of(session, person_ids, scope: Scope) -> dict[int, list[Case]]:
+    """Each person's cases visible to ``scope``, newest first (one statement)."""
+    ids = sorted({int(p) for p in person_ids})
+    out: dict[int, list[Case]] = {p: [] for p in ids}
+    if not ids:
+        return out
+    rows = session.execute(select(Case).options(lazyload(Case.person))
+                           .where(Case.person_id.in_(ids), case_clause(scope))
+                           .order_by(Case.id.desc())).scalars()
+    for case in rows:
+        out[case.person_id].append(case)
+    return out
+
+
+def active_cases(cases) -> list[Case]:
+    """The cases among ``cases`` that have not ended (after a merge a person can hold two)."""
+    return [c for c in cases if c.state != ENDED_STATE]
+
+
 # -- opening ---------------------------------------------------------------------
 
 def open_case(session, person_id: int, actor_id: int | None, *, worker_id: int | None = None,
@@ -88,7 +114,7 @@ def open_case(session, person_id: int, actor_id: int | None, *, worker_id: int |
     if scope is not None and not allows_area(scope, person.kecamatan_kode, person.kelurahan_kode):
         raise CaseworkError("Data PPKS di luar wilayah Anda.")
     existing = session.execute(select(Case.id, Case.state).where(
-        Case.person_id == person_id, Case.state != "terminasi")).first()
+        Case.person_id == person_id, Case.state != ENDED_STATE)).first()
     if existing:
         raise CaseworkError(f"Orang ini masih memiliki kasus KASUS-{existing.id:06d} "
                             f"({workflow.STATES[existing.state]}); buka kembali kasus tersebut.")

@@ -15,9 +15,11 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.views.base import safe_pk
+from app.views.labels import PERSON_LABELS, display, enum_label
+from app.views.registry import wilayah_label
 from app.models import CandidatePair, MergeRecord, Person, Wilayah
 from app.security import current_scope
-from app.services import dedup, intake
+from app.services import casework, dedup, intake, workflow
 from app.services.importer import DateParseError, parse_date
 from app.services.merge import MERGE_FIELDS, MergeError, merge_persons, unmerge
 from app.services.scope import person_clause
@@ -50,6 +52,31 @@ def _date_arg(name):
     except DateParseError:
         flash(_("Tanggal tidak valid: %(v)s", v=request.args.get(name)), "warning")
         return None
+
+
+def _field_text(field: str, value) -> str:
+    """A person field's value as the reviewer reads it (region names, Indonesian labels, dates)."""
+    if field.endswith("_kode"):
+        return wilayah_label(value)
+    if field in ("jenis_kelamin", "nik_status", "status_dtks"):
+        return enum_label(field, value) if value not in (None, "") else "-"
+    if field == "photo":
+        return _("ada") if value else "-"
+    return display(value)
+
+
+def field_rows(a: Person, b: Person) -> list[tuple]:
+    """Per mergeable field: (field, label, text of A, text of B, differs, A is the default pick).
+
+    The default is A's value unless only B has one (as `merge_persons` defaults)."""
+    rows = []
+    for f in MERGE_FIELDS:
+        va, vb = getattr(a, f), getattr(b, f)
+        empty_a, empty_b = va in (None, ""), vb in (None, "")
+        label = _("Foto") if f == "photo" else PERSON_LABELS.get(f) or PERSON_LABELS[f.removesuffix("_kode")]
+        rows.append((f, label, _field_text(f, va),
+                     _field_text(f, vb), va != vb, not empty_a or empty_b))
+    return rows
 
 
 def _visible_person(pk) -> Person:
@@ -173,9 +200,12 @@ class ReviewView(BaseView):
         pair, a, b = self._pair(pk)
         from app.services.timeline import person_timeline
 
+        cases = casework.cases_of(db.session, [a.id, b.id], current_scope())
         return self.render_template(
-            "palu/identity_review_pair.html", pair=pair, a=a, b=b, fields=MERGE_FIELDS,
-            reasons=dedup.pair_reasons(pair),
+            "palu/identity_review_pair.html", pair=pair, a=a, b=b, rows=field_rows(a, b),
+            reasons=dedup.pair_reasons(pair), states=workflow.STATES,
+            cases_a=cases[a.id], cases_b=cases[b.id],
+            both_active=bool(casework.active_cases(cases[a.id]) and casework.active_cases(cases[b.id])),
             timeline_a=person_timeline(db.session, a.id, current_scope(), limit=20),
             timeline_b=person_timeline(db.session, b.id, current_scope(), limit=20),
             can_merge=self.appbuilder.sm.has_access("can_merge", "ReviewView"))
@@ -213,6 +243,11 @@ class ReviewView(BaseView):
             return redirect(url_for(".list"))
         flash(_("Data digabungkan. Penggabungan dapat dibatalkan dari daftar penggabungan (#%(id)s).", id=rec.id),
               "success")
+        active = casework.active_cases(casework.cases_of(db.session, [rec.survivor_id], current_scope())
+                                       [rec.survivor_id])
+        if len(active) > 1:
+            flash(_("Orang ini sekarang memiliki %(n)s kasus aktif (%(cases)s): teruskan satu kasus dan akhiri "
+                    "yang lain.", n=len(active), cases=", ".join(str(c) for c in active)), "warning")
         return redirect(url_for("PersonView.show", pk=rec.survivor_id))
 
     @expose("/merges/")

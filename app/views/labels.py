@@ -49,7 +49,17 @@ _ENUMS = {
 }
 
 
+# Rows a merge moved, by table: the audit change "moved" is {"table.column": [ids]}.
+MOVED_ROW_LABELS = {"encounter": _l("penjangkauan"), "kasus": _l("kasus"),
+                    "permohonan_bantuan": _l("permohonan bantuan")}
+
+
 def enum_label(column: str, value) -> str:
+    if isinstance(value, dict):  # e.g. "moved" of a merge: "3 penjangkauan, 1 kasus"
+        return ", ".join(f"{len(ids)} {MOVED_ROW_LABELS.get(key.split('.')[0], key)}"
+                         for key, ids in value.items())
+    if isinstance(value, (list, tuple, set)):
+        return ", ".join(str(v) for v in value)
     mapping = _ENUMS.get(column, {})
     return str(mapping.get(value, value if value is not None else "-"))
 

@@ -20,7 +20,7 @@ from wtforms.validators import Length, NumberRange, Optional
 from app.extensions import db
 from app.models import Encounter, Person, PilarSosial
 from app.security import current_scope
-from app.services import intake, scope as scope_rules
+from app.services import casework, intake, scope as scope_rules, workflow
 from app.services import timeline as timeline_service
 from app.views.base import (
     ArchiveRoutesMixin, CappedCountInterface, ClauseFilter, ScopedModelView, SearchFilter,
@@ -56,7 +56,7 @@ def _wilayah_nama(kode: str | None) -> str:
     return _WILAYAH_NAMA.get(kode, kode)
 
 
-def _wilayah_label(kode: str | None) -> str:
+def wilayah_label(kode: str | None) -> str:
     return _wilayah_nama(kode) or "-"
 
 
@@ -129,7 +129,7 @@ class PersonView(LeanListMixin, DomainFormMixin, ArchiveRoutesMixin, ScopedModel
         "kontak_keluarga", "persetujuan_oleh", "persetujuan_tanggal", "persetujuan_alasan_tidak",
         "updated_at", enums=("jenis_kelamin", "nik_status", "status_dtks"))
     for _key in ("kecamatan_kode", "kelurahan_kode", "asal_wilayah_kode", "domisili_kelurahan_kode"):
-        formatters_columns[_key] = _wilayah_label
+        formatters_columns[_key] = wilayah_label
     add_columns = PERSON_FORM_COLUMNS[:1] + ["alias_text"] + PERSON_FORM_COLUMNS[1:8] + \
         ["perkiraan_umur"] + PERSON_FORM_COLUMNS[8:] + ["photo_upload"] + FIRST_ENCOUNTER
     edit_columns = PERSON_FORM_COLUMNS[:1] + ["alias_text"] + PERSON_FORM_COLUMNS[1:] + ["photo_upload"]
@@ -254,8 +254,15 @@ class PersonView(LeanListMixin, DomainFormMixin, ArchiveRoutesMixin, ScopedModel
             timeline_items=timeline_items(timeline, enum_text, _("lokasi tidak diketahui")),
             counts=timeline_service.encounter_counts(db.session, person.id, timeline=timeline),
             history=timeline_service.person_history(db.session, person.id),
-            labels=PERSON_LABELS,
+            labels=PERSON_LABELS, cases=self._cases(person.id), states=workflow.STATES,
+            can_open_case=self.appbuilder.sm.has_access("can_open", "CaseworkView"),
         )
+
+    def _cases(self, person_id: int):
+        """The person's cases for the side panel; None when the user may not open case pages."""
+        if not self.appbuilder.sm.has_access("can_case", "CaseworkView"):
+            return None
+        return casework.cases_of(db.session, [person_id], current_scope())[person_id]
 
     def _show_person(self, pk):
         """The scoped person with its aliases and PPKS types in one statement, not three

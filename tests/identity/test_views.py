@@ -69,6 +69,8 @@ def test_review_merge_unmerge_via_web_and_permissions(login, make_person, sessio
         assert pb.merged_into_id == pa.id and pa.nama == (f"Wiryawan {tag}" if b > a else f"Ketut Wiryawan {tag}")
         rec_id = s.scalar(select(MergeRecord.id).where(MergeRecord.merged_id == pb.id))
     assert op.get(f"/personview/show/{max(a, b)}").status_code == 302  # tombstone redirects
+    page = op.get(f"/personview/show/{min(a, b)}").get_data(as_text=True)  # the survivor's history
+    assert "Data yang dipindahkan" in page and "1 penjangkauan" in page
     assert op.get(f"/review/pair/{pair_id}").status_code == 404  # merged pairs leave the queue
     assert f"/review/unmerge/{rec_id}" in op.get("/review/merges/").get_data(as_text=True)
     assert pim.post(f"/review/unmerge/{rec_id}", data={}).status_code == 403
@@ -76,6 +78,9 @@ def test_review_merge_unmerge_via_web_and_permissions(login, make_person, sessio
     with session_ctx() as s:
         assert s.get(Person, max(a, b)).merged_into_id is None
         assert s.get(CandidatePair, pair_id).status == "berbeda"
+    for pid in (a, b):  # both pages again, each with the unmerge in its history
+        r = op.get(f"/personview/show/{pid}")
+        assert r.status_code == 200 and "Penggabungan yang dibatalkan" in r.get_data(as_text=True)
 
 
 def test_decide_and_repeats(login, make_person, session_ctx):
@@ -131,3 +136,9 @@ def test_api_post_returns_candidates_unless_confirmed(app, make_person, session_
         pair = s.scalar(select(CandidatePair).where(CandidatePair.person_a_id == min(pid, new_id),
                                                     CandidatePair.person_b_id == max(pid, new_id)))
         assert pair is not None and pair.status == "baru" and pair.source == "api"
+
+
+def test_review_queue_paging_keeps_the_filters(login):
+    page = login("operator").get("/review/?kecamatan=32.75.07&dari=01-11-2026&page=1").get_data(as_text=True)
+    prev = page.split('id="prev-page" href="', 1)[1].split('"', 1)[0]
+    assert "kecamatan=32.75.07" in prev and "dari=01-11-2026" in prev and "page=0" in prev
