@@ -341,7 +341,7 @@ def plan_import(session, rows, scope, progress=None) -> list[RowPlan]:
     data = {p.row: dict(p.person, kelurahan_kode=p.encounter.get("kelurahan_kode")) for p in checking}
     recs = {row: dedup.record_from_data(d, today) for row, d in data.items()}
     found = _registry_candidates(session, recs, scope, limit=3)
-    _in_file(plans, checking, recs, found)
+    _in_file(session, plans, checking, recs, found)
     return plans
 
 
@@ -393,7 +393,7 @@ def _registry_candidates(session, recs: dict, scope, limit: int) -> dict:
     return dedup.candidates_many(session, results, model)
 
 
-def _in_file(plans, checking, recs, found) -> None:
+def _in_file(session, plans, checking, recs, found) -> None:
     """Decide each checked row: attach to a registry or earlier-row person, probable duplicate, or new."""
     import numpy as np
 
@@ -430,7 +430,8 @@ def _in_file(plans, checking, recs, found) -> None:
             plan.action, plan.same_as_row = "tambah", other.same_as_row or other.row
             continue
         if best:
-            other, res = checking[best[0]], score_features(feats[k], feats[best[0]], model)
+            pair = (feats[k], feats[best[0]])
+            other, res = checking[best[0]], score_features(*pair, model, dedup.feature_place_names(session, pair))
             plan.candidates.append(dedup.Candidate(
                 person_id=0, nama=f"baris {other.row}: {other.nama}", score=round(res.score, 2),
                 probability=res.probability, decisive=False, level="mungkin", reasons=res.reasons))

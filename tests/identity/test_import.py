@@ -182,3 +182,14 @@ def test_demo_field_sheet_has_repeats_and_no_errors(session_ctx):
     counts = importer.summary(plans)
     assert counts["galat"] == 0, [(p.row, p.errors) for p in plans if p.errors][:3]
     assert counts["tambah"] + counts["ganda"] + counts["lewati"] >= 10
+
+
+def test_in_file_duplicate_reasons_name_the_kelurahan(session_ctx):
+    t, tag = letters(), letters()
+    rows = _csv(f"{tag}-1,Soedjono {t},Jono,,L,,45,32.75.01.1001,01-11-2026,Pasar,patroli\n"
+                f"{tag}-2,Sujono {t},Jono,,L,,46,Bekasijaya,15/11/2026,Terminal,razia\n")
+    with session_ctx() as s:
+        plans = importer.plan_import(s, rows, ALL)
+    assert plans[1].action == "ganda" and plans[1].pair_row == plans[0].row
+    reasons = next(c for c in plans[1].candidates if not c.person_id).reasons  # the earlier row
+    assert "pernah terjaring di Bekasijaya" in reasons, reasons
