@@ -427,6 +427,18 @@ def queue_query(scope: Scope, status: str | None = "baru", kecamatan: str | None
     return q.order_by(CandidatePair.score.desc(), CandidatePair.id)
 
 
+def related_pairs(session, pair: CandidatePair, scope: Scope, limit: int = 10) -> list:
+    """Other open pairs of the queue that involve either person of ``pair`` (best first).
+
+    A person met six times is up to fifteen pairs: the reviewer sees them together.
+    """
+    ids = (pair.person_a_id, pair.person_b_id)
+    q = queue_query(scope, "baru").where(
+        CandidatePair.id != pair.id,
+        or_(CandidatePair.person_a_id.in_(ids), CandidatePair.person_b_id.in_(ids)))
+    return session.execute(q.limit(limit)).all()
+
+
 def _visible(alias, scope: Scope):
     from app.services.scope import area_clause
 

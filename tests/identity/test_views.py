@@ -142,3 +142,20 @@ def test_review_queue_paging_keeps_the_filters(login):
     page = login("operator").get("/review/?kecamatan=32.75.07&dari=01-11-2026&page=1").get_data(as_text=True)
     prev = page.split('id="prev-page" href="', 1)[1].split('"', 1)[0]
     assert "kecamatan=32.75.07" in prev and "dari=01-11-2026" in prev and "page=0" in prev
+
+
+def test_review_page_lists_the_other_queued_pairs_of_both_persons(login, make_person, session_ctx):
+    tag = letters()
+    a, b, c, d = (make_person(nama=f"{n} {tag}") for n in ("Slamet", "Selamet", "Slamat", "Lain"))
+    with session_ctx() as s:
+        for x, y, score in ((a, b, 900.0), (b, c, 800.0), (a, c, 700.0)):
+            dedup.upsert_pair(s, x, y, score, 0.99, ["nama mirip"], "scan")
+        dedup.upsert_pair(s, c, d, 600.0, 0.9, ["nama mirip"], "scan")  # involves neither a nor b
+        s.commit()
+        ids = {key: s.scalar(select(CandidatePair.id).where(CandidatePair.person_a_id == min(key),
+                                                           CandidatePair.person_b_id == max(key)))
+               for key in ((a, b), (b, c), (a, c), (c, d))}
+    page = login("operator").get(f"/review/pair/{ids[(a, b)]}").get_data(as_text=True)
+    related = page.split('id="related-pairs"', 1)[1].split("</table>", 1)[0]
+    assert f"/review/pair/{ids[(b, c)]}" in related and f"/review/pair/{ids[(a, c)]}" in related
+    assert f"/review/pair/{ids[(c, d)]}" not in related and f"/review/pair/{ids[(a, b)]}" not in related
