@@ -16,7 +16,7 @@ PERSON_LABELS = {
     "alamat_ktp": _l("Alamat KTP"), "domisili_kelurahan": _l("Kelurahan domisili"),
     "domisili_kelurahan_kode": _l("Kelurahan domisili"), "kecamatan": _l("Kecamatan"),
     "kecamatan_kode": _l("Kecamatan"),
-    "kelurahan": _l("Kelurahan"), "jenis_ppks": _l("Jenis PPKS"),
+    "kelurahan": _l("Kelurahan"), "kelurahan_kode": _l("Kelurahan"), "jenis_ppks": _l("Jenis PPKS"),
     "disabilitas": _l("Disabilitas"), "catatan_kesehatan": _l("Catatan kesehatan"),
     "ciri_fisik": _l("Ciri-ciri fisik"), "kontak_keluarga": _l("Kontak keluarga"),
     "status_dtks": _l("Status DTKS"), "persetujuan_oleh": _l("Persetujuan diberikan oleh"),

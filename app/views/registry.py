@@ -121,7 +121,7 @@ class PersonView(LeanListMixin, DomainFormMixin, ArchiveRoutesMixin, ScopedModel
                     "updated_at"]
     order_columns = ["id", "nama", "tahun_lahir", "updated_at"]
     search_columns = ["nama", "nik", "jenis_kelamin", "nik_status"]
-    label_columns = {**PERSON_LABELS, "kelurahan_kode": PERSON_LABELS["kelurahan"]}
+    label_columns = dict(PERSON_LABELS)
     formatters_columns = display_formatters(
         "nama", "aliases", "nik", "no_kk", "tempat_lahir", "tanggal_lahir", "tahun_lahir",
         "tahun_lahir_perkiraan", "nama_ibu", "asal_wilayah", "alamat_ktp", "domisili_kelurahan",
@@ -322,7 +322,7 @@ class ArchivedPersonView(RestoreRouteMixin, ScopedModelView):
     list_columns = ["id", "nama", "archived_at", "archive_reason"]
     show_columns = ["id", "nama", "nik", "jenis_kelamin", "archived_at", "archive_reason"]
     search_columns = ["nama"]
-    label_columns = PERSON_LABELS
+    label_columns = dict(PERSON_LABELS)  # a copy: FAB adds its own labels to the dict it is given
     list_template = "palu/archived_list.html"
 
     @expose("/purge/<pk>", methods=["POST"])
@@ -367,7 +367,7 @@ class EncounterView(DomainFormMixin, ArchiveRoutesMixin, ScopedModelView):
                    "sumber", "tim", "petugas_nama", "aktivitas", "kondisi", "hasil", "catatan",
                    "photo_upload"]
     edit_columns = [c for c in add_columns if c != "person_ref"]
-    label_columns = ENCOUNTER_LABELS
+    label_columns = dict(ENCOUNTER_LABELS)
     formatters_columns = display_formatters(
         "waktu", "kelurahan", "kecamatan", "lokasi", "latitude", "longitude", "tim",
         "petugas_nama", "kondisi", "catatan", "import_ref", enums=("sumber", "aktivitas", "hasil"))
@@ -430,7 +430,7 @@ class ArchivedEncounterView(RestoreRouteMixin, ScopedModelView):
     list_columns = ["waktu", "person", "archived_at", "archive_reason"]
     show_columns = ["person", "waktu", "lokasi", "archived_at", "archive_reason"]
     search_columns = ["waktu"]
-    label_columns = ENCOUNTER_LABELS
+    label_columns = dict(ENCOUNTER_LABELS)
     list_template = "palu/archived_list.html"
 
 

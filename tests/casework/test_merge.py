@@ -60,6 +60,7 @@ def test_review_page_reads_like_a_form_and_warns_of_two_active_cases(login, sess
     assert 'id="cases-warning"' in page
     assert f"KASUS-{case_a:06d}" in page and f"KASUS-{case_b:06d}" in page
     assert "Nama ibu kandung" in page and ">nama_ibu<" not in page  # labels, not column names
+    assert "Kelurahan Kode" not in page  # FAB's made-up labels stay in FAB's views
     assert "Bekasi Timur" in page  # region names, not codes
     r = c.post(f"/review/merge/{pair_id}", data={"survivor": "a"}, follow_redirects=True)
     page = r.get_data(as_text=True)
