@@ -123,6 +123,8 @@ def merge_persons(session, survivor_id: int, merged_id: int, *, scope: Scope,
     if values["nik"] and values["nik"] != sv["nik"]:
         values["nik_status"] = "ada"
     values = _dec(_PT, values)
+    if values["tanggal_lahir"]:  # the intake's rule: an exact date gives the year, not an estimate
+        values["tahun_lahir"], values["tahun_lahir_perkiraan"] = values["tanggal_lahir"].year, False
     values["nama_norm"] = normalize_name(values["nama"]) if values["nama"] else None
 
     now = now_local()
@@ -138,7 +140,9 @@ def merge_persons(session, survivor_id: int, merged_id: int, *, scope: Scope,
         ids = snap["merged"]["children"][f"{t.name}.{col}"]
         if ids:
             _move(conn, t, col, ids, survivor_id)
-    alias_ids = [a["id"] for a in snap["merged"]["aliases"]]
+    # the survivor's own aliases are not repeated: an equal alias stays on the tombstone
+    present = {_alias_key(a["alias"]) for a in snap["survivor"]["aliases"]} | {_alias_key(values["nama"])}
+    alias_ids = [a["id"] for a in snap["merged"]["aliases"] if _alias_key(a["alias"]) not in present]
     if alias_ids:
         _move(conn, _AT, "person_id", alias_ids, survivor_id)
     snap["added_alias_ids"] = _add_name_aliases(conn, survivor_id, values["nama"],
@@ -181,15 +185,18 @@ def _move(conn, table, col, ids, target) -> None:
         conn.execute(update(table).where(table.c.id.in_(ids[lo:lo + 500])).values(**values))
 
 
+def _alias_key(name: str | None) -> str:
+    return (name or "").strip().lower()
+
+
 def _add_name_aliases(conn, pid, kept_name, names, now, user_id) -> list[int]:
     """Names not kept become aliases of the survivor (unless already present)."""
-    present = {(a or "").strip().lower() for a in conn.execute(
-        select(_AT.c.alias).where(_AT.c.person_id == pid)).scalars()}
-    present.add((kept_name or "").strip().lower())
+    present = {_alias_key(a) for a in conn.execute(select(_AT.c.alias).where(_AT.c.person_id == pid)).scalars()}
+    present.add(_alias_key(kept_name))
     added = []
     for name in names:
-        if name and name.strip().lower() not in present:
-            present.add(name.strip().lower())
+        if name and _alias_key(name) not in present:
+            present.add(_alias_key(name))
             res = conn.execute(insert(_AT).values(
                 person_id=pid, alias=name.strip(), alias_norm=normalize_name(name),
                 created_at=now, updated_at=now, created_by_id=user_id, updated_by_id=user_id))

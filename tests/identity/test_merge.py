@@ -1,4 +1,6 @@
 """Reversible merge: survivor/tombstone, moved rows, exact round trip, concurrency, audit."""
+import datetime as dt
+
 import pytest
 from sqlalchemy import select
 
@@ -70,6 +72,27 @@ def test_merge_then_unmerge_restores_every_row(make_person, session_ctx):
         assert s.get(MergeRecord, rec_id).undone_at is not None
         with pytest.raises(MergeError):
             unmerge(s, rec_id, scope=ALL)
+
+
+def test_merge_keeps_one_of_equal_aliases_and_a_consistent_birth(make_person, session_ctx):
+    tag = letters()
+    a = make_person(nama=f"Sutan {tag}", aliases="Mpok, Ucok", perkiraan_umur=30)
+    b = make_person(nama=f"SUTAN {tag}", aliases="mpok, Bule", tanggal_lahir=dt.date(2008, 8, 14))
+    with session_ctx() as s:
+        before = {a: _rows(s, a), b: _rows(s, b)}
+        assert s.get(Person, a).tahun_lahir_perkiraan
+        # the reviewer takes the exact date from B and keeps A's other fields
+        rec = merge_persons(s, a, b, scope=ALL, choices={"tanggal_lahir": "merged", "tahun_lahir": "survivor",
+                                                          "tahun_lahir_perkiraan": "survivor"})
+        s.commit()
+        rec_id, surv = rec.id, s.get(Person, a)
+        assert sorted(al.alias.lower() for al in surv.aliases) == ["bule", "mpok", "ucok"]  # no "Mpok, mpok"
+        assert surv.tanggal_lahir.isoformat() == "2008-08-14"
+        assert (surv.tahun_lahir, surv.tahun_lahir_perkiraan) == (2008, False)
+    with session_ctx() as s:
+        unmerge(s, rec_id, scope=ALL)
+        s.commit()
+        assert {a: _rows(s, a), b: _rows(s, b)} == before  # the alias left on the tombstone is B's again
 
 
 def test_merge_refuses_out_of_area_and_stale_second_session(make_person, session_ctx):
