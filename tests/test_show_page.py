@@ -49,6 +49,8 @@ def test_show_page_loads_without_lazy_loads(app, make_person, login):
         event.remove(engine, "before_cursor_execute", record)
     page = r.get_data(as_text=True)
     assert r.status_code == 200 and "Ucok Baba" in page and "Bekasi Timur" in page
+    history = page.split('id="history"', 1)[1]
+    assert "Bekasijaya" in history and "32.75.01.1001" not in history  # region names in the change history
     froms = [s.split(" FROM ", 1)[1].split()[0] for s in seen if " FROM " in s]
     assert "wilayah" not in froms  # region names from the code -> name map
     assert "person_alias" not in froms and "person_ppks" not in froms  # joined to person

@@ -206,10 +206,13 @@ class EnumTexts:
 
     _by_locale: dict[str, dict] = {}
 
-    def __init__(self):
+    def __init__(self, region=None):
         self.cache = self._by_locale.setdefault(str(get_locale()), {})
+        self.region = region  # code -> name for the *_kode columns (e.g. in the change history)
 
     def __call__(self, value, column: str) -> str:
+        if self.region is not None and column.endswith("_kode") and isinstance(value, str):
+            return self.region(value)
         key = (column, value)
         try:
             hash(key)

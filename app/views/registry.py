@@ -246,7 +246,7 @@ class PersonView(LeanListMixin, DomainFormMixin, ArchiveRoutesMixin, ScopedModel
     def show(self, pk):
         person = self._show_person(pk)
         timeline = timeline_service.person_timeline(db.session, person.id, current_scope())
-        enum_text = EnumTexts()
+        enum_text = EnumTexts(region=wilayah_label)
         return self.render_template(
             self.show_template, pk=person.id, title=self.show_title, widgets={},
             fieldsets=show_fieldsets(self, person), label_columns=self.label_columns,
