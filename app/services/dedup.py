@@ -9,6 +9,7 @@ features precomputed (`feature_store`); the full scan builds them from
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from dataclasses import dataclass, field
 
@@ -407,12 +408,19 @@ def pair_reasons(pair: CandidatePair) -> list[str]:
         return []
 
 
+@functools.cache
+def _pair_persons():
+    """The two aliases of Person in queue statements, made once: building an aliased class
+    costs milliseconds, and the same aliases keep the statement's compiled-cache key stable."""
+    from sqlalchemy.orm import aliased
+
+    return aliased(Person, name="person_a"), aliased(Person, name="person_b")
+
+
 def queue_query(scope: Scope, status: str | None = "baru", kecamatan: str | None = None,
                 since: dt.date | None = None, until: dt.date | None = None):
     """Review-queue pairs whose two persons are both visible to the user, best score first."""
-    from sqlalchemy.orm import aliased
-
-    pa, pb = aliased(Person), aliased(Person)
+    pa, pb = _pair_persons()
     q = (select(CandidatePair, pa, pb)
          .join(pa, pa.id == CandidatePair.person_a_id).join(pb, pb.id == CandidatePair.person_b_id)
          .where(_visible(pa, scope), _visible(pb, scope)))
@@ -427,15 +435,19 @@ def queue_query(scope: Scope, status: str | None = "baru", kecamatan: str | None
     return q.order_by(CandidatePair.score.desc(), CandidatePair.id)
 
 
-def related_pairs(session, pair: CandidatePair, scope: Scope, limit: int = 10) -> list:
-    """Other open pairs of the queue that involve either person of ``pair`` (best first).
+def open_pairs_of(session, person_ids, scope: Scope, *, exclude_pair_id: int | None = None,
+                  limit: int = 10) -> list:
+    """Open queue pairs (``(pair, person_a, person_b)``, best first) that involve any of the persons.
 
-    A person met six times is up to fifteen pairs: the reviewer sees them together.
+    The person page lists a person's probable duplicates; the review screen lists the
+    other pairs of the two persons it shows (a person met six times is up to fifteen
+    pairs: the reviewer sees them together).
     """
-    ids = (pair.person_a_id, pair.person_b_id)
+    ids = list(person_ids)
     q = queue_query(scope, "baru").where(
-        CandidatePair.id != pair.id,
         or_(CandidatePair.person_a_id.in_(ids), CandidatePair.person_b_id.in_(ids)))
+    if exclude_pair_id is not None:
+        q = q.where(CandidatePair.id != exclude_pair_id)
     return session.execute(q.limit(limit)).all()
 
 

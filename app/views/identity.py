@@ -205,7 +205,7 @@ class ReviewView(BaseView):
             "palu/identity_review_pair.html", pair=pair, a=a, b=b, rows=field_rows(a, b),
             reasons=dedup.pair_reasons(pair), states=workflow.STATES,
             cases_a=cases[a.id], cases_b=cases[b.id],
-            related=dedup.related_pairs(db.session, pair, current_scope()),
+            related=dedup.open_pairs_of(db.session, (a.id, b.id), current_scope(), exclude_pair_id=pair.id),
             both_active=bool(casework.active_cases(cases[a.id]) and casework.active_cases(cases[b.id])),
             timeline_a=person_timeline(db.session, a.id, current_scope(), limit=20),
             timeline_b=person_timeline(db.session, b.id, current_scope(), limit=20),

@@ -20,7 +20,7 @@ from wtforms.validators import Length, NumberRange, Optional
 from app.extensions import db
 from app.models import Encounter, Person, PilarSosial
 from app.security import current_scope
-from app.services import casework, intake, scope as scope_rules, workflow
+from app.services import casework, dedup, intake, scope as scope_rules, workflow
 from app.services import timeline as timeline_service
 from app.views.base import (
     ArchiveRoutesMixin, CappedCountInterface, ClauseFilter, ScopedModelView, SearchFilter,
@@ -255,8 +255,15 @@ class PersonView(LeanListMixin, DomainFormMixin, ArchiveRoutesMixin, ScopedModel
             counts=timeline_service.encounter_counts(db.session, person.id, timeline=timeline),
             history=timeline_service.person_history(db.session, person.id),
             labels=PERSON_LABELS, cases=self._cases(person.id), states=workflow.STATES,
+            duplicates=self._open_pairs(person.id),
             can_open_case=self.appbuilder.sm.has_access("can_open", "CaseworkView"),
         )
+
+    def _open_pairs(self, person_id: int):
+        """The person's probable duplicates waiting in the review queue; None without review access."""
+        if not self.appbuilder.sm.has_access("can_pair", "ReviewView"):
+            return None
+        return dedup.open_pairs_of(db.session, [person_id], current_scope(), limit=5)
 
     def _cases(self, person_id: int):
         """The person's cases for the side panel; None when the user may not open case pages."""

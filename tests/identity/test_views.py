@@ -159,3 +159,22 @@ def test_review_page_lists_the_other_queued_pairs_of_both_persons(login, make_pe
     related = page.split('id="related-pairs"', 1)[1].split("</table>", 1)[0]
     assert f"/review/pair/{ids[(b, c)]}" in related and f"/review/pair/{ids[(a, c)]}" in related
     assert f"/review/pair/{ids[(c, d)]}" not in related and f"/review/pair/{ids[(a, b)]}" not in related
+
+
+def test_person_page_lists_its_queued_duplicates(login, make_person, session_ctx):
+    tag = letters()
+    a, b, c = (make_person(nama=f"{n} {tag}") for n in ("Slamet", "Selamet", "Lain"))
+    with session_ctx() as s:
+        dedup.upsert_pair(s, a, b, 7.5, 0.99, ["nama mirip"], "scan")
+        dedup.upsert_pair(s, b, c, 3.0, 0.9, ["nama mirip"], "scan")
+        s.commit()
+        ab = s.scalar(select(CandidatePair.id).where(CandidatePair.person_a_id == min(a, b),
+                                                     CandidatePair.person_b_id == max(a, b)))
+    page = login("operator").get(f"/personview/show/{a}").get_data(as_text=True)
+    panel = page.split('id="person-duplicates"', 1)[1].split("</ul>", 1)[0]
+    assert f"/review/pair/{ab}" in panel and f"Selamet {tag} (#{b})" in panel and f"#{c}" not in panel
+    queue = login("operator").get("/review/?kecamatan=32.75.01").get_data(as_text=True)
+    assert "Peluang" in queue and "99%" in queue
+    # a role without the review screen sees no such panel
+    page = login("pilar.bekasitimur").get(f"/personview/show/{a}").get_data(as_text=True)
+    assert f"Slamet {tag}" in page and "person-duplicates" not in page
