@@ -437,18 +437,38 @@ def queue_query(scope: Scope, status: str | None = "baru", kecamatan: str | None
 
 def open_pairs_of(session, person_ids, scope: Scope, *, exclude_pair_id: int | None = None,
                   limit: int = 10) -> list:
-    """Open queue pairs (``(pair, person_a, person_b)``, best first) that involve any of the persons.
+    """Open queue pairs involving any of the persons, best first, as plain rows
+    ``(id, score, person_a_id, person_a_name, person_b_id, person_b_name)``.
 
     The person page lists a person's probable duplicates; the review screen lists the
     other pairs of the two persons it shows (a person met six times is up to fifteen
-    pairs: the reviewer sees them together).
+    pairs: the reviewer sees them together). Columns only (loading the persons as
+    entities ran their alias and PPKS-type loads), from one statement per scope built
+    once (building it cost more than running it).
     """
-    ids = list(person_ids)
-    q = queue_query(scope, "baru").where(
-        or_(CandidatePair.person_a_id.in_(ids), CandidatePair.person_b_id.in_(ids)))
-    if exclude_pair_id is not None:
-        q = q.where(CandidatePair.id != exclude_pair_id)
-    return session.execute(q.limit(limit)).all()
+    rows = session.execute(_open_pairs_statement(scope),
+                           {"ids": list(person_ids), "skip": exclude_pair_id or 0, "n": limit})
+    return rows.all()
+
+
+@functools.lru_cache(maxsize=256)
+def _open_pairs_statement(scope: Scope):
+    from sqlalchemy import bindparam
+
+    pa, pb = _pair_persons()
+    ids = bindparam("ids", expanding=True)
+    return (queue_query(scope, "baru")
+            .where(or_(CandidatePair.person_a_id.in_(ids), CandidatePair.person_b_id.in_(ids)),
+                   CandidatePair.id != bindparam("skip"))
+            .with_only_columns(CandidatePair.id, CandidatePair.score, pa.id, _shown_name(pa), pb.id, _shown_name(pb))
+            .limit(bindparam("n")))
+
+
+def _shown_name(alias):
+    """`Person.display_name` in SQL: the name, else the first alias in quotes."""
+    first_alias = (select(PersonAlias.alias).where(PersonAlias.person_id == alias.id)
+                   .order_by(PersonAlias.id).limit(1).scalar_subquery())
+    return func.coalesce(alias.nama, literal('"') + first_alias + literal('"'), literal("(tanpa nama)"))
 
 
 def _visible(alias, scope: Scope):
