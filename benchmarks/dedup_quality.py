@@ -6,6 +6,7 @@ check's top candidate, and of a plain default Splink 5 model on the same data.
 
     .venv/bin/python benchmarks/dedup_quality.py --persons 3000 --seed 1
     .venv/bin/python benchmarks/dedup_quality.py --write-default   # retrain shipped model
+    .venv/bin/python benchmarks/dedup_quality.py --seeds 1-8       # the spread over registries
 """
 from __future__ import annotations
 
@@ -272,34 +273,75 @@ def splink_reference(recs, pid) -> dict:
             "clustered": prf(ctp, len(cpairs), total), "seconds": secs}
 
 
-def evaluate(model: MatchModel, label: str, recs, feats, pid, ia, ib, common, sample: float = 1.0) -> None:
+def scan_quality(model: MatchModel, feats, pid, ia, ib, s_all) -> dict:
+    """P/R/F1 of the batch scan from the pairwise scores ``s_all``: pairwise only, with the
+    exclusivity step (as `dedup.scan_all` applies it) and after clustering."""
     total = true_pair_count(pid)
-    t0, c0 = time.perf_counter(), time.process_time()
-    s_all = score_batch(feats, ia, ib, model)
-    t_score, c_score = time.perf_counter() - t0, time.process_time() - c0
-    keep = s_all >= model.review_threshold
-    pw = prf(int((pid[ia[keep]] == pid[ib[keep]]).sum()), int(keep.sum()), total)
-    if model.exclusivity:  # the scan's post-scoring step, exactly as dedup.scan_all applies it
-        print(f"| {label} batch scan, pairwise scores only | {pw[0]:.3f} | {pw[1]:.3f} | {pw[2]:.3f} | |")
-        c1 = time.process_time()
+
+    def at_review(scores):
+        keep = scores >= model.review_threshold
+        return prf(int((pid[ia[keep]] == pid[ib[keep]]).sum()), int(keep.sum()), total)
+
+    out = {"pairwise": at_review(s_all)}
+    c0 = time.process_time()
+    if model.exclusivity:
         s_all = exclusivity_adjust(ia, ib, s_all, model)
-        c_score += time.process_time() - c1
-    keep = s_all >= model.review_threshold
-    i, j = ia[keep], ib[keep]
-    same = pid[i] == pid[j]
-    p, r, f = prf(int(same.sum()), len(i), total)
+    out["step_cpu"] = time.process_time() - c0
+    out["scan"] = at_review(s_all)
     near = s_all >= model.review_threshold - 3  # clustering also uses weaker edges and cross-pair scores
     clusters = cluster_pairs(zip(ia[near].tolist(), ib[near].tolist(), s_all[near].tolist()), feats,
                              model.review_threshold, model=model)
     cp = clusters_to_pairs(clusters)
-    cpf = prf(sum(1 for a, b in cp if pid[a] == pid[b]), len(cp), total)
+    out["clustered"] = prf(sum(1 for a, b in cp if pid[a] == pid[b]), len(cp), total)
+    out["clusters"] = len(clusters)
+    return out
+
+
+def evaluate(model: MatchModel, label: str, recs, feats, pid, ia, ib, common, sample: float = 1.0) -> None:
+    t0, c0 = time.perf_counter(), time.process_time()
+    s_all = score_batch(feats, ia, ib, model)
+    t_score, c_score = time.perf_counter() - t0, time.process_time() - c0
+    q = scan_quality(model, feats, pid, ia, ib, s_all)
+    if model.exclusivity:
+        pw = q["pairwise"]
+        print(f"| {label} batch scan, pairwise scores only | {pw[0]:.3f} | {pw[1]:.3f} | {pw[2]:.3f} | |")
+    (p, r, f), cpf, c_score = q["scan"], q["clustered"], c_score + q["step_cpu"]
     step = " + exclusivity" if model.exclusivity else ""
     print(f"| {label} batch scan{step} @review {model.review_threshold:g} | {p:.3f} | {r:.3f} | {f:.3f} | score_batch: {len(ia):,} pairs in {t_score:.1f}s wall, {c_score:.1f}s CPU |")
-    print(f"| {label} batch scan + clustering | {cpf[0]:.3f} | {cpf[1]:.3f} | {cpf[2]:.3f} | {len(clusters):,} clusters |",
+    print(f"| {label} batch scan + clustering | {cpf[0]:.3f} | {cpf[1]:.3f} | {cpf[2]:.3f} | {q['clusters']:,} clusters |",
           flush=True)
     (rp, rr, rf), p95, n = realtime_eval(recs, feats, pid, model, common, sample)
     note = f"p95 {p95:.1f} ms (in-memory index)" + (f", {sample:.0%} of records queried" if sample < 1 else "")
     print(f"| {label} real-time top candidate | {rp:.3f} | {rr:.3f} | {rf:.3f} | {note} |", flush=True)
+
+
+def blocked_registry(persons: int, seed: int):
+    """The benchmark's registry and candidate pairs: keys, then the second blocking pass."""
+    recs, truth, _ = generate(persons, seed)
+    pid = np.array([truth[r.id] for r in recs])
+    feats = prepare(recs)
+    ia, ib, common = candidate_pairs(feats)
+    model = MatchModel.default().with_token_frequencies(*token_frequencies(recs))
+    ca, cb = closure_pairs(ia, ib, score_batch(feats, ia, ib, model), model.review_threshold - CLOSURE_DROP)
+    return recs, pid, feats, model, common, (ia, ib), (ca, cb)
+
+
+def seed_table(persons: int, seeds: list[int]) -> None:
+    """Blocking recall and batch F1 per generated registry, with their mean: one seed is one sample."""
+    print(f"| seed | blocking recall | batch scan F1 (P / R) | + clustering F1 |\n|---|---|---|---|")
+    rows = []
+    for seed in seeds:
+        recs, pid, feats, model, _, (ia, ib), (ca, cb) = blocked_registry(persons, seed)
+        ia, ib = np.concatenate([ia, ca]), np.concatenate([ib, cb])
+        recall = int((pid[ia] == pid[ib]).sum()) / true_pair_count(pid)
+        q = scan_quality(model, feats, pid, ia, ib, score_batch(feats, ia, ib, model))
+        rows.append((recall, q["scan"][2], q["clustered"][2]))
+        (p, r, f), cf = q["scan"], q["clustered"][2]
+        print(f"| {seed} | {recall:.4f} | {f:.3f} ({p:.3f} / {r:.3f}) | {cf:.3f} |", flush=True)
+    m = np.array(rows)
+    print(f"| mean of {len(seeds)} (min–max) | {m[:, 0].mean():.4f} ({m[:, 0].min():.4f}–{m[:, 0].max():.4f}) | "
+          f"{m[:, 1].mean():.3f} ({m[:, 1].min():.3f}–{m[:, 1].max():.3f}) | "
+          f"{m[:, 2].mean():.3f} ({m[:, 2].min():.3f}–{m[:, 2].max():.3f}) |")
 
 
 def hard_case_shares(feats, pid, model: MatchModel) -> tuple[float, float, float, float]:
@@ -360,19 +402,19 @@ def main() -> None:
     ap.add_argument("--realtime-sample", type=float, default=1.0, help="share of records queried in the real-time check")
     ap.add_argument("--em", action="store_true", help="also retrain with EM on the benchmark registry itself")
     ap.add_argument("--write-default", action="store_true", help="retrain the shipped default model (seed 12345)")
+    ap.add_argument("--seeds", help="a table over several registries instead, e.g. 1-8 (no Splink, no real-time)")
     args = ap.parse_args()
     if args.write_default:
         write_default(4000, 12345)
         return
+    if args.seeds:
+        lo, _, hi = args.seeds.partition("-")
+        seed_table(args.persons, list(range(int(lo), int(hi or lo) + 1)))
+        return
     t0 = time.perf_counter()
-    recs, truth, _ = generate(args.persons, args.seed)
-    pid = np.array([truth[r.id] for r in recs])
-    feats = prepare(recs)
-    ia, ib, common = candidate_pairs(feats)
+    recs, pid, feats, model, common, (ia, ib), (ca, cb) = blocked_registry(args.persons, args.seed)
     total = true_pair_count(pid)
-    model = MatchModel.default().with_token_frequencies(*token_frequencies(recs))
     n_keys = len(ia)
-    ca, cb = closure_pairs(ia, ib, score_batch(feats, ia, ib, model), model.review_threshold - CLOSURE_DROP)
     ia, ib = np.concatenate([ia, ca]), np.concatenate([ib, cb])  # second pass: candidates of candidates
     blocked = int((pid[ia] == pid[ib]).sum())
     print(f"persons={args.persons} records={len(recs)} true pairs={total} seed={args.seed}")
