@@ -66,6 +66,7 @@ class CandidatePair(db.Model):
         UniqueConstraint("person_a_id", "person_b_id", name="uq_candidate_pair"),
         Index("ix_candidate_pair_queue", "status", "score"),
         Index("ix_candidate_pair_b", "person_b_id"),
+        Index("ix_candidate_pair_created", "status", "created_at"),  # the review queue's date filter
     )
 
 

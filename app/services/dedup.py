@@ -418,8 +418,14 @@ def _pair_persons():
 
 
 def queue_query(scope: Scope, status: str | None = "baru", kecamatan: str | None = None,
-                since: dt.date | None = None, until: dt.date | None = None):
-    """Review-queue pairs whose two persons are both visible to the user, best score first."""
+                since: dt.date | None = None, until: dt.date | None = None, *, dates_selective: bool = True):
+    """Review-queue pairs whose two persons are both visible to the user, best score first.
+
+    With a date filter, ``dates_selective`` tells which index drives the query (see
+    `queue_page`): the pair-creation index (then the score order is kept off its index,
+    ``score + 0``) or the score-ordered queue index (then the date is kept off its index).
+    The planners guess this wrong both ways: status and creation date are correlated.
+    """
     pa, pb = _pair_persons()
     q = (select(CandidatePair, pa, pb)
          .join(pa, pa.id == CandidatePair.person_a_id).join(pb, pb.id == CandidatePair.person_b_id)
@@ -428,11 +434,46 @@ def queue_query(scope: Scope, status: str | None = "baru", kecamatan: str | None
         q = q.where(CandidatePair.status == status)
     if kecamatan:
         q = q.where(or_(pa.kecamatan_kode == kecamatan, pb.kecamatan_kode == kecamatan))
+    score, created = CandidatePair.score, CandidatePair.created_at
+    if since or until:
+        if dates_selective:
+            score = score + 0
+        else:
+            created = func.coalesce(created, created)
+    for clause in _created_between(created, since, until):
+        q = q.where(clause)
+    return q.order_by(score.desc(), CandidatePair.id)
+
+
+def _created_between(col, since: dt.date | None, until: dt.date | None) -> list:
+    out = []
     if since:
-        q = q.where(CandidatePair.created_at >= dt.datetime.combine(since, dt.time()))
+        out.append(col >= dt.datetime.combine(since, dt.time()))
     if until:
-        q = q.where(CandidatePair.created_at < dt.datetime.combine(until + dt.timedelta(days=1), dt.time()))
-    return q.order_by(CandidatePair.score.desc(), CandidatePair.id)
+        out.append(col < dt.datetime.combine(until + dt.timedelta(days=1), dt.time()))
+    return out
+
+
+DATE_PROBE = 10_000  # pairs: below this a date filter is selective enough to drive the query
+
+
+def queue_page(session, scope: Scope, status: str = "baru", kecamatan: str | None = None,
+               since: dt.date | None = None, until: dt.date | None = None, page: int = 0, size: int = 25) -> list:
+    """One page of the review queue, ``(pair, person_a, person_b)`` rows.
+
+    A date filter that matches few pairs is looked up through ``ix_candidate_pair_created``;
+    one that matches many is applied while reading the queue in score order. Either plan alone
+    is slow for the other case (SQLite sorted 2.4 M matching pairs for 8.7 s, or read the
+    whole queue for 4.7 s to find none); a bounded count through the index picks the plan.
+    """
+    selective = True
+    if since or until:
+        probe = select(CandidatePair.id).where(CandidatePair.status == status,
+                                               *_created_between(CandidatePair.created_at, since, until))
+        found = session.scalar(select(func.count()).select_from(probe.limit(DATE_PROBE).subquery()))
+        selective = found < DATE_PROBE
+    q = queue_query(scope, status, kecamatan, since, until, dates_selective=selective)
+    return session.execute(q.offset(page * size).limit(size)).all()
 
 
 def open_pairs_of(session, person_ids, scope: Scope, *, exclude_pair_id: int | None = None,

@@ -178,9 +178,8 @@ class ReviewView(BaseView):
         status = request.args.get("status", "baru")
         status = status if status in ("baru", "sama", "berbeda", "tunda") else "baru"
         page = max(request.args.get("page", 0, type=int), 0)
-        q = dedup.queue_query(current_scope(), status, request.args.get("kecamatan") or None,
-                              _date_arg("dari"), _date_arg("sampai"))
-        rows = db.session.execute(q.offset(page * 25).limit(25)).all()
+        rows = dedup.queue_page(db.session, current_scope(), status, request.args.get("kecamatan") or None,
+                                _date_arg("dari"), _date_arg("sampai"), page)
         return self.render_template("palu/identity_review_list.html", rows=rows, status=status,
                                     page=page, kecamatan=_kecamatan_options(), reasons=dedup.pair_reasons)
 
