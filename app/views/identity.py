@@ -19,7 +19,7 @@ from app.views.labels import PERSON_LABELS, display, enum_label
 from app.views.registry import wilayah_label
 from app.models import CandidatePair, MergeRecord, Person, Wilayah
 from app.security import current_scope
-from app.services import casework, dedup, intake, workflow
+from app.services import casework, dedup, intake, repeats, workflow
 from app.services.importer import DateParseError, parse_date
 from app.services.merge import MERGE_FIELDS, MergeError, merge_persons, unmerge
 from app.services.scope import person_clause
@@ -283,18 +283,23 @@ class RepeatsView(BaseView):
     @expose("/")
     @has_access
     def list(self):
-        rows = dedup.frequent_persons(db.session, current_scope(), _date_arg("dari"), _date_arg("sampai"),
+        rows = repeats.frequent_persons(db.session, current_scope(), _date_arg("dari"), _date_arg("sampai"),
                                       request.args.get("kecamatan") or None)
         return self.render_template("palu/identity_repeats.html", rows=rows, kecamatan=_kecamatan_options())
 
     @expose("/encounters/")
     @has_access
     def encounters(self):
-        rows = dedup.search_encounters(
-            db.session, current_scope(), kelurahan=request.args.get("kelurahan") or None,
-            kecamatan=request.args.get("kecamatan") or None, lokasi=request.args.get("lokasi") or None,
-            since=_date_arg("dari"), until=_date_arg("sampai"))
-        back = dedup.returners(db.session, {e.person_id for e, _n in rows})
+        lokasi = (request.args.get("lokasi") or "").strip() or None
+        if lokasi and len(lokasi) < 3:  # the place index works on three letters and more
+            flash(_("Kata lokasi paling sedikit 3 huruf."), "warning")
+            rows = []
+        else:
+            rows = repeats.search_encounters(
+                db.session, current_scope(), kelurahan=request.args.get("kelurahan") or None,
+                kecamatan=request.args.get("kecamatan") or None, lokasi=lokasi,
+                since=_date_arg("dari"), until=_date_arg("sampai"))
+        back = repeats.returners(db.session, {e.person_id for e, _n in rows})
         return self.render_template("palu/identity_encounters.html", rows=rows, back=back,
                                     kecamatan=_kecamatan_options(), kelurahan=_kelurahan_options())
 
@@ -368,10 +373,10 @@ def register(appbuilder) -> None:
 
 
 def returner_reason(person_id) -> str | None:
-    """Why a person counts as a returner (`dedup.returners`), for the person page badge."""
+    """Why a person counts as a returner (`repeats.returners`), for the person page badge."""
     from app.services import dedup
 
     try:
-        return dedup.returners(db.session, [int(person_id)]).get(int(person_id))
+        return repeats.returners(db.session, [int(person_id)]).get(int(person_id))
     except (TypeError, ValueError):
         return None

@@ -1,11 +1,11 @@
-"""The review queue's page query: both plans of a date filter give the same rows."""
+"""Two-plan queries give the same rows either way: the review queue's date filter, the place search."""
 import datetime as dt
 
 import pytest
 from sqlalchemy import select
 
 from app.models import CandidatePair
-from app.services import dedup
+from app.services import dedup, repeats
 from app.services.scope import Scope
 from tests.identity.helpers import letters
 
@@ -36,3 +36,36 @@ def test_date_filter_plans_agree(make_person, session_ctx, monkeypatch, probe):
                                                           (f"Slamet {tag}", f"Slamat {tag}")]
         assert names(None, dt.date(2021, 3, 19), "32.75.07") == [(f"Slamet {tag}", f"Selamet {tag}")]
         assert names(dt.date(2021, 4, 1), dt.date(2021, 4, 2)) == []
+
+
+@pytest.mark.parametrize("probe", [1, 10_000])  # 1: every place word "matches many"; 10,000: "few"
+def test_place_search_plans_agree_and_follow_edits(make_person, session_ctx, monkeypatch, probe, login):
+    from app.models import Encounter
+
+    tag = letters().lower()
+    a = make_person(nama=f"Slamet {tag}")
+    b = make_person(nama=f"Selamet {tag}")
+    with session_ctx() as s:
+        for pid, lokasi, day in ((a, f"Stasiun Kranji {tag}", 3), (b, f"stasiun KRANJI {tag} pintu 2", 5),
+                                 (a, f"Pasar Baru {tag}", 7)):
+            s.add(Encounter(person_id=pid, waktu=dt.datetime(2021, 6, day, 9), lokasi=lokasi,
+                            kelurahan_kode="32.75.01.1001", kecamatan_kode="32.75.01", sumber="patroli"))
+        s.commit()
+    monkeypatch.setattr(repeats, "LOKASI_PROBE", probe)
+    everything = Scope.everything()
+
+    def places(word):
+        with session_ctx() as s:
+            return [e.lokasi for e, _ in repeats.search_encounters(s, everything, lokasi=word)]
+
+    assert places(f"kranji {tag}") == [f"stasiun KRANJI {tag} pintu 2", f"Stasiun Kranji {tag}"]  # newest first
+    assert places(f"{tag} pintu") == [f"stasiun KRANJI {tag} pintu 2"]
+    assert places(f"gudang {tag}") == []
+    assert places(f"100% {tag}") == []  # a LIKE wildcard in the word: searched literally, not through the index
+    with session_ctx() as s:  # an edit moves the encounter out of one word and into another
+        e = s.scalar(select(Encounter).where(Encounter.lokasi == f"Pasar Baru {tag}"))
+        e.lokasi = f"Terminal Bekasi {tag}"
+        s.commit()
+    assert places(f"pasar baru {tag}") == [] and places(f"terminal bekasi {tag}") == [f"Terminal Bekasi {tag}"]
+    page = login("operator").get("/repeats/encounters/?lokasi=ps").get_data(as_text=True)
+    assert "paling sedikit 3 huruf" in page

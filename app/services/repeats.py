@@ -1,0 +1,110 @@
+"""Proof of repeats: who is met most often ("sering terjaring"), who came back to the street
+(returners), and the search of encounters by place and date.
+
+Pure: session + plain values. The place-word search reads the substring index of migration
+`c5_encounter_lokasi_search` (FTS5 trigram on SQLite, pg_trgm on PostgreSQL).
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import func, select
+from sqlalchemy import text as text_sql
+
+from app.models import Encounter, Person, Wilayah
+from app.services.scope import Scope, person_clause
+
+def frequent_persons(session, scope: Scope, since: dt.date | None = None, until: dt.date | None = None,
+                     kecamatan: str | None = None, limit: int = 50) -> list:
+    """Most frequently met persons ("sering terjaring"): (Person, count, first, last), visible only."""
+    from app.services.scope import encounter_clause
+
+    q = (select(Encounter.person_id, func.count().label("n"), func.min(Encounter.waktu).label("first"),
+                func.max(Encounter.waktu).label("last"))
+         .join(Person, Person.id == Encounter.person_id)
+         .where(encounter_clause(scope), person_clause(scope)))
+    if since:
+        q = q.where(Encounter.waktu >= dt.datetime.combine(since, dt.time()))
+    if until:
+        q = q.where(Encounter.waktu < dt.datetime.combine(until + dt.timedelta(days=1), dt.time()))
+    if kecamatan:
+        q = q.where(Encounter.kecamatan_kode == kecamatan)
+    rows = session.execute(q.group_by(Encounter.person_id).having(func.count() > 1)
+                           .order_by(func.count().desc(), Encounter.person_id).limit(limit)).all()
+    persons = {p.id: p for p in session.scalars(select(Person).where(Person.id.in_([r.person_id for r in rows])))}
+    back = returners(session, [r.person_id for r in rows])
+    return [(persons[r.person_id], r.n, r.first, r.last, back.get(r.person_id)) for r in rows]
+
+
+def returners(session, person_ids) -> dict[int, str]:
+    """Why each person counts as a returner: met again after a service, or after the first month."""
+    ids = list(person_ids)
+    out: dict[int, str] = {}
+    if not ids:
+        return out
+    for pid, first, last in session.execute(
+            select(Encounter.person_id, func.min(Encounter.waktu), func.max(Encounter.waktu))
+            .where(Encounter.person_id.in_(ids), Encounter.is_archived.is_(False))
+            .group_by(Encounter.person_id)):
+        if first and last and last - first > dt.timedelta(days=30):
+            out[pid] = "terjaring lagi setelah bulan pertama"
+    try:
+        from app.models.casework import Case, ServiceDelivery
+    except ImportError:  # casework not installed
+        return out
+    served = session.execute(
+        select(Case.person_id, func.min(ServiceDelivery.tanggal))
+        .join(ServiceDelivery, ServiceDelivery.case_id == Case.id)
+        .where(Case.person_id.in_(ids)).group_by(Case.person_id)).all()
+    for pid, first_service in served:
+        later = session.scalar(select(func.count()).select_from(Encounter).where(
+            Encounter.person_id == pid, Encounter.is_archived.is_(False),
+            Encounter.waktu > dt.datetime.combine(first_service, dt.time(23, 59))))
+        if later:
+            out[pid] = "terjaring lagi setelah mendapat layanan"
+    return out
+
+
+def search_encounters(session, scope: Scope, *, kelurahan: str | None = None, kecamatan: str | None = None,
+                      lokasi: str | None = None, since: dt.date | None = None, until: dt.date | None = None,
+                      limit: int = 200) -> list:
+    """Encounters by place and date range (visible only), newest first: (Encounter, kelurahan name)."""
+    from app.services.scope import encounter_clause
+
+    q = (select(Encounter, Wilayah.nama).outerjoin(Wilayah, Wilayah.kode == Encounter.kelurahan_kode)
+         .join(Person, Person.id == Encounter.person_id)
+         .where(encounter_clause(scope), Person.merged_into_id.is_(None)))
+    if kelurahan:
+        q = q.where(Encounter.kelurahan_kode == kelurahan)
+    if kecamatan:
+        q = q.where(Encounter.kecamatan_kode == kecamatan)
+    if lokasi:
+        ids = lokasi_matches(session, lokasi, LOKASI_PROBE)
+        if ids is not None and len(ids) < LOKASI_PROBE:
+            q = q.where(Encounter.id.in_(ids))  # few: fetch them and sort them
+        else:  # many (or too short for the index): read the newest first until the page is full;
+            # coalesce keeps the substring index out (PostgreSQL guessed "few" and sorted 750k rows)
+            q = q.where(func.lower(func.coalesce(Encounter.lokasi, "")).contains(lokasi.strip().lower(),
+                                                                                 autoescape=True))
+    if since:
+        q = q.where(Encounter.waktu >= dt.datetime.combine(since, dt.time()))
+    if until:
+        q = q.where(Encounter.waktu < dt.datetime.combine(until + dt.timedelta(days=1), dt.time()))
+    return session.execute(q.order_by(Encounter.waktu.desc(), Encounter.id.desc()).limit(limit)).all()
+
+
+LOKASI_PROBE = 5000  # encounters: below this a place word is looked up through its index
+
+
+def lokasi_matches(session, text: str, limit: int) -> list[int] | None:
+    """Ids of encounters whose place text contains ``text`` (case-insensitive), at most ``limit``,
+    through the substring index of migration c5 (FTS5 trigram on SQLite, pg_trgm on PostgreSQL).
+    None when the index cannot answer: under 3 characters, or LIKE wildcards in the text."""
+    word = text.strip().lower()
+    if len(word) < 3 or "%" in word or "_" in word:
+        return None
+    pattern = f"%{word}%"
+    if session.get_bind().dialect.name == "sqlite":
+        stmt = text_sql("SELECT rowid FROM encounter_lokasi_fts WHERE lokasi LIKE :p LIMIT :n")
+        return list(session.scalars(stmt, {"p": pattern, "n": limit}))
+    return list(session.scalars(select(Encounter.id).where(func.lower(Encounter.lokasi).like(pattern)).limit(limit)))
