@@ -76,13 +76,19 @@ Index("ix_encounter_report", Encounter.waktu, Encounter.is_archived, Encounter.p
 # a rebuild deletes and re-inserts them.  Area codes are stored as "-" when unknown.
 
 class SummaryPerson(db.Model):
-    """One row per live person (not archived, not merged away): area, gender."""
+    """One row per live person (not archived, not merged away): area, gender, and how often and
+    when it was met (non-archived encounters): the "sering terjaring" list reads these."""
 
     __tablename__ = "summary_person"
     pid: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     kec: Mapped[str] = mapped_column(String(13), nullable=False)
     kel: Mapped[str] = mapped_column(String(13), nullable=False)
     jk: Mapped[str] = mapped_column(String(1), nullable=False)
+    n_enc: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
+    first_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    last_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+    __table_args__ = (Index("ix_summary_person_met", "n_enc", "pid"),)
 
 
 class SummaryPersonJenis(db.Model):

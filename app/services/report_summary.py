@@ -124,7 +124,6 @@ def _live(conn, part, live_rows):
     if not people:
         return {}, {}, {}
     found = list(people)
-    conn.execute(insert(SP), [dict(pid=p, kec=a, kel=b, jk=g) for p, (a, b, g) in people.items()])
     types = _group(conn.execute(select(person_ppks.c.person_id, person_ppks.c.jenis_ppks_id)
                                 .where(person_ppks.c.person_id.in_(found))))
     if types:
@@ -132,6 +131,7 @@ def _live(conn, part, live_rows):
     tomb = _TOMB
     seen: dict[int, set[int]] = {}
     sources: Counter = Counter()
+    met: dict[int, list] = {}  # pid -> [count, first, last]
     for pid, waktu, sumber in conn.execute(
             select(func.coalesce(tomb.merged_into_id, tomb.id), Encounter.waktu, Encounter.sumber)
             .select_from(Encounter).join(tomb, tomb.id == Encounter.person_id)
@@ -140,6 +140,11 @@ def _live(conn, part, live_rows):
         if pid in people:
             seen.setdefault(pid, set()).add(ym_of(waktu))
             sources[(ym_of(waktu), pid, sumber)] += 1
+            m = met.setdefault(pid, [0, waktu, waktu])
+            m[0], m[1], m[2] = m[0] + 1, min(m[1], waktu), max(m[2], waktu)
+    conn.execute(insert(SP), [dict(pid=p, kec=a, kel=b, jk=g, n_enc=met.get(p, (0,))[0],
+                                   first_at=met.get(p, (0, None))[1], last_at=met.get(p, (0, None, None))[2])
+                              for p, (a, b, g) in people.items()])
     if sources:
         conn.execute(insert(SS), [dict(ym=ym, pid=p, sumber=src, n=n)
                                   for (ym, p, src), n in sorted(sources.items())])
@@ -169,6 +174,11 @@ def _installed_in(conn) -> bool:
 
         _present[key] = inspect(conn).has_table(SH.name)
     return _present[key]
+
+
+def installed(conn) -> bool:
+    """Whether this database has the report summary (readers may then use it)."""
+    return _installed_in(conn)
 
 
 def refresh_persons(conn, ids) -> None:
@@ -478,15 +488,18 @@ def install(session_class=Session) -> None:
 
 def rebuild(conn, sources: bool = True) -> dict[str, int]:
     """Recompute every summary table set-wise from the live tables; returns row counts.
-    (`sources=False`: all but summary_person_source, summary_assessment and
-    summary_hotspot, for migration f1 that predates them.)"""
+    (`sources=False`: all but summary_person_source, summary_assessment, summary_hotspot and
+    summary_person's meeting counts, for migration f1 that predates them.)"""
     tables = (SP, SJ, SM, *([SS, SA, SH] if sources else []), SC, SE)
     for t in reversed(tables):
         conn.execute(delete(t))
     live = and_(Person.merged_into_id.is_(None), Person.is_archived.is_(False))
     conn.execute(insert(SP).from_select(["pid", "kec", "kel", "jk"], select(
         Person.id, func.coalesce(Person.kecamatan_kode, literal(NONE)),
-        func.coalesce(Person.kelurahan_kode, literal(NONE)), Person.jenis_kelamin).where(live)))
+        func.coalesce(Person.kelurahan_kode, literal(NONE)), Person.jenis_kelamin).where(live),
+        include_defaults=False))  # n_enc has a server default (and no column yet at migration f1)
+    if sources:
+        rebuild_met(conn)
     conn.execute(insert(SJ).from_select(["pid", "jenis"], select(
         person_ppks.c.person_id, person_ppks.c.jenis_ppks_id)
         .join(SP, SP.c.pid == person_ppks.c.person_id)))
@@ -528,6 +541,18 @@ def rebuild(conn, sources: bool = True) -> dict[str, int]:
         for t in tables:
             conn.execute(text(f"ANALYZE {t.name}"))
     return {t.name: conn.execute(select(func.count()).select_from(t)).scalar() for t in tables}
+
+
+def rebuild_met(conn) -> None:
+    """summary_person's encounter count, first and last meeting, set-wise (needs its rows)."""
+    p = aliased(Person)
+    pid = func.coalesce(p.merged_into_id, p.id)
+    met = (select(pid.label("pid"), func.count().label("n"), func.min(Encounter.waktu).label("first"),
+                  func.max(Encounter.waktu).label("last"))
+           .select_from(Encounter).join(p, p.id == Encounter.person_id)
+           .where(Encounter.is_archived.is_(False)).group_by(pid).subquery("met"))
+    conn.execute(SP.update().where(SP.c.pid == met.c.pid)
+                 .values(n_enc=met.c.n, first_at=met.c.first, last_at=met.c.last))
 
 
 def rebuild_sources(conn) -> None:
