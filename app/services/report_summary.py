@@ -142,8 +142,9 @@ def _live(conn, part, live_rows):
             sources[(ym_of(waktu), pid, sumber)] += 1
             m = met.setdefault(pid, [0, waktu, waktu])
             m[0], m[1], m[2] = m[0] + 1, min(m[1], waktu), max(m[2], waktu)
-    conn.execute(insert(SP), [dict(pid=p, kec=a, kel=b, jk=g, n_enc=met.get(p, (0,))[0],
-                                   first_at=met.get(p, (0, None))[1], last_at=met.get(p, (0, None, None))[2])
+    never = (0, None, None)
+    conn.execute(insert(SP), [dict(pid=p, kec=a, kel=b, jk=g, **dict(zip(("n_enc", "first_at", "last_at"),
+                                                                         met.get(p, never))))
                               for p, (a, b, g) in people.items()])
     if sources:
         conn.execute(insert(SS), [dict(ym=ym, pid=p, sumber=src, n=n)

@@ -73,9 +73,8 @@ def field_rows(a: Person, b: Person) -> list[tuple]:
     for f in MERGE_FIELDS:
         va, vb = getattr(a, f), getattr(b, f)
         empty_a, empty_b = va in (None, ""), vb in (None, "")
-        label = _("Foto") if f == "photo" else PERSON_LABELS.get(f) or PERSON_LABELS[f.removesuffix("_kode")]
-        rows.append((f, label, _field_text(f, va),
-                     _field_text(f, vb), va != vb, not empty_a or empty_b))
+        label = _("Foto") if f == "photo" else PERSON_LABELS.get(f, f)
+        rows.append((f, label, _field_text(f, va), _field_text(f, vb), va != vb, not empty_a or empty_b))
     return rows
 
 
@@ -284,7 +283,7 @@ class RepeatsView(BaseView):
     @has_access
     def list(self):
         rows = repeats.frequent_persons(db.session, current_scope(), _date_arg("dari"), _date_arg("sampai"),
-                                      request.args.get("kecamatan") or None)
+                                        request.args.get("kecamatan") or None)
         return self.render_template("palu/identity_repeats.html", rows=rows, kecamatan=_kecamatan_options())
 
     @expose("/encounters/")
@@ -374,8 +373,6 @@ def register(appbuilder) -> None:
 
 def returner_reason(person_id) -> str | None:
     """Why a person counts as a returner (`repeats.returners`), for the person page badge."""
-    from app.services import dedup
-
     try:
         return repeats.returners(db.session, [int(person_id)]).get(int(person_id))
     except (TypeError, ValueError):

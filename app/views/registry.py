@@ -247,6 +247,7 @@ class PersonView(LeanListMixin, DomainFormMixin, ArchiveRoutesMixin, ScopedModel
         person = self._show_person(pk)
         timeline = timeline_service.person_timeline(db.session, person.id, current_scope())
         enum_text = EnumTexts(region=wilayah_label)
+        cases = self._cases(person.id)
         return self.render_template(
             self.show_template, pk=person.id, title=self.show_title, widgets={},
             fieldsets=show_fieldsets(self, person), label_columns=self.label_columns,
@@ -254,7 +255,8 @@ class PersonView(LeanListMixin, DomainFormMixin, ArchiveRoutesMixin, ScopedModel
             timeline_items=timeline_items(timeline, enum_text, _("lokasi tidak diketahui")),
             counts=timeline_service.encounter_counts(db.session, person.id, timeline=timeline),
             history=timeline_service.person_history(db.session, person.id),
-            labels=PERSON_LABELS, cases=self._cases(person.id), states=workflow.STATES,
+            labels=PERSON_LABELS, cases=cases, states=workflow.STATES,
+            active_cases=casework.active_cases(cases or []),
             duplicates=self._open_pairs(person.id),
             can_open_case=self.appbuilder.sm.has_access("can_open", "CaseworkView"),
         )
