@@ -44,11 +44,17 @@ def frequent_persons(session, scope: Scope, since: dt.date | None = None, until:
 
 
 def _aggregate(scope: Scope, since, until, kecamatan):
+    """The visible encounters per person; an encounter still on a merged-away record counts for
+    the person it was merged into (as in the report summary)."""
+    from sqlalchemy.orm import aliased
+
     from app.services.scope import encounter_clause
 
-    q = (select(Encounter.person_id, func.count().label("n"), func.min(Encounter.waktu).label("first"),
+    record = aliased(Person)
+    pid = func.coalesce(record.merged_into_id, record.id)
+    q = (select(pid.label("person_id"), func.count().label("n"), func.min(Encounter.waktu).label("first"),
                 func.max(Encounter.waktu).label("last"))
-         .join(Person, Person.id == Encounter.person_id)
+         .select_from(Encounter).join(record, record.id == Encounter.person_id).join(Person, Person.id == pid)
          .where(encounter_clause(scope), person_clause(scope)))
     if since:
         q = q.where(Encounter.waktu >= dt.datetime.combine(since, dt.time()))
@@ -56,8 +62,7 @@ def _aggregate(scope: Scope, since, until, kecamatan):
         q = q.where(Encounter.waktu < dt.datetime.combine(until + dt.timedelta(days=1), dt.time()))
     if kecamatan:
         q = q.where(Encounter.kecamatan_kode == kecamatan)
-    return (q.group_by(Encounter.person_id).having(func.count() > 1)
-            .order_by(func.count().desc(), Encounter.person_id.desc()))
+    return q.group_by(pid).having(func.count() > 1).order_by(func.count().desc(), pid.desc())
 
 
 def returners(session, person_ids) -> dict[int, str]:
